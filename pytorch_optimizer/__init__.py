@@ -1,0 +1,76 @@
+"""pytorch_optimizer: a registry-based zoo of PyTorch optimizers, LR schedulers and plug-ins.
+
+Importing the package registers every optimizer, scheduler and wrapper; every registered class is
+also exported here by its class name (``from pytorch_optimizer import AdamP``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from pytorch_optimizer.base.exceptions import (
+    MissingGraphError,
+    NoClosureError,
+    NoComplexParameterError,
+    NoSparseGradientError,
+    ZeroParameterSizeError,
+)
+from pytorch_optimizer.base.optimizer import BaseOptimizer
+from pytorch_optimizer.base.wrapper import BaseWrapper
+from pytorch_optimizer.factory import create_optimizer, get_optimizer_parameters
+from pytorch_optimizer.plugins.agc import agc, attach_agc, unit_norm
+from pytorch_optimizer.plugins.gc import attach_gc, centralize_gradient
+from pytorch_optimizer.registry import (
+    LR_SCHEDULERS,
+    OPTIMIZERS,
+    WRAPPERS,
+    get_supported_lr_schedulers,
+    get_supported_optimizers,
+    get_supported_wrappers,
+    load_lr_scheduler,
+    load_optimizer,
+    load_wrapper,
+    register_lr_scheduler,
+    register_optimizer,
+    register_wrapper,
+)
+
+__version__ = '0.1.0'
+
+for _package in ('optimizer', 'wrappers', 'plugins', 'lr_scheduler'):
+    _pkg = importlib.import_module(f'{__name__}.{_package}')
+    for _module in pkgutil.iter_modules(_pkg.__path__):
+        if not _module.name.startswith('_'):
+            importlib.import_module(f'{_pkg.__name__}.{_module.name}')
+
+__all__ = [
+    'BaseOptimizer',
+    'BaseWrapper',
+    'MissingGraphError',
+    'NoClosureError',
+    'NoComplexParameterError',
+    'NoSparseGradientError',
+    'ZeroParameterSizeError',
+    'agc',
+    'attach_agc',
+    'attach_gc',
+    'centralize_gradient',
+    'create_optimizer',
+    'get_optimizer_parameters',
+    'get_supported_lr_schedulers',
+    'get_supported_optimizers',
+    'get_supported_wrappers',
+    'load_lr_scheduler',
+    'load_optimizer',
+    'load_wrapper',
+    'register_lr_scheduler',
+    'register_optimizer',
+    'register_wrapper',
+    'unit_norm',
+]
+for _registry in (OPTIMIZERS, LR_SCHEDULERS, WRAPPERS):
+    for _entry in _registry.entries.values():
+        if not _entry.external and _entry.cls.__name__ not in globals():
+            globals()[_entry.cls.__name__] = _entry.cls
+            __all__.append(_entry.cls.__name__)

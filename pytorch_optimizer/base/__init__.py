@@ -1,0 +1,1 @@
+"""Base classes, validation, exceptions and shared tensor-list math."""

@@ -1,0 +1,105 @@
+"""Tensor-list pieces used by two or more optimizers.
+
+Every function works on lists of tensors with ``torch._foreach_*`` ops, never reads a tensor's value
+on the host, and computes step-only scalars as Python floats.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+
+def apply_weight_decay(
+    params: list[Tensor],
+    grads: list[Tensor],
+    lr: float,
+    weight_decay: float,
+    weight_decouple: bool,
+    fixed_decay: bool = False,
+) -> list[Tensor]:
+    r"""Weight decay in its three forms.
+
+    * decoupled (Loshchilov & Hutter, AdamW): :math:`\theta \leftarrow \theta (1 - \eta\lambda)`;
+    * fixed (decoupled, independent of the lr): :math:`\theta \leftarrow \theta (1 - \lambda)`;
+    * coupled (L2): returns a new list :math:`g + \lambda\theta`; the input gradients are untouched.
+
+    Returns:
+        the gradients the update should use.
+    """
+    if weight_decay == 0.0:
+        return grads
+    if weight_decouple:
+        torch._foreach_mul_(params, 1.0 - weight_decay * (1.0 if fixed_decay else lr))
+        return grads
+    return torch._foreach_add(grads, params, alpha=weight_decay)
+
+
+def rectification(
+    beta2: float, step: int, n_sma_threshold: int = 5, degenerated_to_sgd: bool = True
+) -> tuple[float, bool]:
+    r"""RAdam's variance rectification (Liu et al., 2020, https://arxiv.org/abs/1908.03265).
+
+    .. math::
+        \rho_\infty = \frac{2}{1-\beta_2} - 1, \quad
+        \rho_t = \rho_\infty - \frac{2 t \beta_2^t}{1 - \beta_2^t}, \quad
+        r_t = \sqrt{\frac{(\rho_t-4)(\rho_t-2)\rho_\infty}{(\rho_\infty-4)(\rho_\infty-2)\rho_t}}
+
+    Returns:
+        ``(r_t, True)`` when :math:`\rho_t \ge` ``n_sma_threshold`` (rectified adaptive step);
+        otherwise ``(1.0, False)`` with ``degenerated_to_sgd`` (an un-preconditioned momentum step)
+        or ``(0.0, False)`` (no step while the variance is intractable).
+    """
+    beta2_t = math.pow(beta2, step)
+    rho_inf = 2.0 / (1.0 - beta2) - 1.0
+    rho_t = rho_inf - 2.0 * step * beta2_t / (1.0 - beta2_t)
+    if rho_t >= n_sma_threshold:
+        return math.sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)), True
+    return (1.0 if degenerated_to_sgd else 0.0), False
+
+
+def cautious_(updates: list[Tensor], grads: list[Tensor]) -> None:
+    r"""Cautious masking (Liang et al., 2024, https://arxiv.org/abs/2411.16085), in place.
+
+    Zero the coordinates whose update disagrees in sign with the gradient and rescale the rest by
+    the inverse fraction kept, per tensor, so the update's scale is preserved:
+
+    .. math::
+        \phi = \mathbb{1}[u \odot g > 0], \quad u \leftarrow u \odot \phi \,/\, \max(\mathrm{mean}(\phi), 10^{-3})
+    """
+    masks = torch._foreach_mul(updates, grads)
+    torch._foreach_sign_(masks)
+    torch._foreach_clamp_min_(masks, 0.0)
+    fractions = torch._foreach_norm(masks, 1)
+    torch._foreach_div_(fractions, [float(max(m.numel(), 1)) for m in masks])
+    torch._foreach_clamp_min_(fractions, 1e-3)
+    torch._foreach_div_(masks, fractions)
+    torch._foreach_mul_(updates, masks)
+
+
+def adanorm_grads(grads: list[Tensor], exp_grad_norms: list[Tensor], r: float) -> list[Tensor]:
+    r"""AdaNorm gradient-norm correction (Dubey et al., 2023, https://arxiv.org/abs/2210.06364).
+
+    .. math::
+        e_t = r e_{t-1} + (1 - r)\lVert g_t \rVert, \quad
+        s_t = \frac{e_t}{\lVert g_t \rVert} g_t \ \text{if}\ e_t > \lVert g_t \rVert\ \text{else}\ g_t
+
+    Updates ``exp_grad_norms`` (0-d state) in place and returns new corrected gradients.
+    """
+    norms = torch._foreach_norm(grads)
+    torch._foreach_lerp_(exp_grad_norms, norms, 1.0 - r)
+    # a zero gradient keeps scale e (0 * e = 0) instead of 0 * inf = NaN
+    scales = [torch.where(e > n, e / torch.where(n > 0, n, 1.0), 1.0) for e, n in zip(exp_grad_norms, norms)]
+    return torch._foreach_mul(grads, scales)
+
+
+def centralize_gradients(grads: list[Tensor], gc_conv_only: bool = False) -> list[Tensor]:
+    r"""Gradient centralization (Yong et al., 2020, https://arxiv.org/abs/2004.01461), out of place.
+
+    For every gradient with more than one dimension (more than three with ``gc_conv_only``) subtract
+    its mean over all dimensions but the first: :math:`g \leftarrow g - \mathrm{mean}_{1..}(g)`.
+    """
+    min_dim = 3 if gc_conv_only else 1
+    return [g - g.mean(dim=tuple(range(1, g.dim())), keepdim=True) if g.dim() > min_dim else g for g in grads]

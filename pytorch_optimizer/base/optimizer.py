@@ -1,0 +1,216 @@
+"""BaseOptimizer: everything an optimizer needs except its math.
+
+A subclass writes ``__init__`` (validation + defaults) and ``_update(group, params, grads, **states)``;
+``step()`` below is the one template they all share (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.optim import Optimizer
+
+from pytorch_optimizer.base import functional as F
+from pytorch_optimizer.base.exceptions import NoClosureError, NoComplexParameterError, NoSparseGradientError
+from pytorch_optimizer.base.validation import check_bool, check_non_negative, owner_name
+
+Params = Iterable[Tensor] | Iterable[dict[str, Any]]
+Closure = Callable[[], Any]
+
+
+@cache
+def signature_defaults(cls: type) -> dict[str, Any]:
+    """Keyword defaults of ``cls.__init__`` (used to fill keys missing from old checkpoints)."""
+    skip = {'self', 'params', 'model', 'optimizer'}
+    return {
+        name: p.default
+        for name, p in inspect.signature(cls.__init__).parameters.items()
+        if name not in skip and p.default is not inspect.Parameter.empty
+    }
+
+
+class BaseOptimizer(Optimizer):
+    """Base class of every optimizer of the zoo.
+
+    ``step(closure)``:
+
+    1. runs the closure under ``torch.enable_grad()`` (``NoClosureError`` if ``requires_closure``);
+    2. collects the parameters that have a gradient; sparse gradients raise ``NoSparseGradientError``
+       unless ``supports_sparse``; complex parameters are optimized as ``torch.view_as_real`` views
+       (``NoComplexParameterError`` if ``supports_complex`` is False);
+    3. creates missing state lazily with :meth:`init_state`;
+    4. advances ``group['step']`` — one clock per parameter group, advanced only when at least one of
+       the group's parameters has a gradient; bias corrections of a parameter that joins late (a layer
+       unfrozen at step 100) use the group's clock;
+    5. with ``maximize`` negates a *copy* of the gradients: ``p.grad`` is never modified;
+    6. calls :meth:`_update` over batches: ``foreach=True`` gives one batch per (device, dtype),
+       ``foreach=False`` one batch per tensor, ``foreach=None`` (default) foreach for accelerator
+       tensors and per-tensor on CPU, where the per-tensor temporaries stay in cache.
+
+    Class metadata read by the factory and the registry-wide tests:
+
+    Attributes:
+        state_keys: names of the state tensors, zeros of the parameter's shape unless listed in
+            ``scalar_state_keys`` (0-d).
+        supports_complex: complex parameters are optimized through their real view.
+        supports_sparse: sparse gradients are accepted.
+        requires_closure: ``step`` must be given a closure.
+        needs_model: the constructor takes the model (the factory passes it).
+        second_order: gradients must come from ``backward(create_graph=True)``.
+        global_statistics: the update uses statistics over all parameters of a group; a non-finite
+            gradient anywhere then skips the whole group's update instead of spreading NaN.
+    """
+
+    state_keys: tuple[str, ...] = ()
+    scalar_state_keys: frozenset[str] = frozenset({'exp_grad_norm'})
+    supports_complex: bool = True
+    supports_sparse: bool = False
+    requires_closure: bool = False
+    needs_model: bool = False
+    second_order: bool = False
+    global_statistics: bool = False
+
+    def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
+        defaults = {'maximize': False, 'foreach': None, **defaults}
+        check_bool(self, 'maximize', defaults['maximize'])
+        if defaults['foreach'] is not None:
+            check_bool(self, 'foreach', defaults['foreach'])
+        super().__init__(params, defaults)
+
+    # ----------------------------------------------------------------------------------------- groups
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group; duplicate parameters and invalid per-group overrides raise ``ValueError``."""
+        params = param_group['params']
+        params = [params] if isinstance(params, Tensor) else list(params)
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError(f'{owner_name(self)}: a parameter group lists the same parameter twice')
+        super().add_param_group({**param_group, 'params': params})
+        group = self.param_groups[-1]
+        for key in ('lr', 'weight_decay', 'eps'):
+            if group.get(key) is not None and key in param_group:
+                check_non_negative(self, key, group[key])
+        group.setdefault('step', 0)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        for key, value in signature_defaults(type(self)).items():
+            self.defaults.setdefault(key, value)
+        for group in self.param_groups:
+            for key, value in self.defaults.items():
+                group.setdefault(key, value)
+            group.setdefault('step', 0)
+
+    # ------------------------------------------------------------------------------------------ state
+    def state_keys_for(self, group: dict[str, Any]) -> tuple[str, ...]:
+        """State names used by ``group`` (override to add keys that depend on flags, e.g. ``ams_bound``)."""
+        return self.state_keys
+
+    def init_state(self, group: dict[str, Any], param: Tensor, keys: tuple[str, ...]) -> dict[str, Tensor]:
+        """Create the state ``keys`` of one parameter (``param`` is the real view of a complex one)."""
+        return {
+            k: param.new_zeros(()) if k in self.scalar_state_keys else torch.zeros_like(param) for k in keys
+        }
+
+    # ------------------------------------------------------------------------------------------- step
+    def _gather(self, group: dict[str, Any]) -> tuple[list[Tensor], list[Tensor], list[dict[str, Tensor]]]:
+        params, grads, states = [], [], []
+        keys = self.state_keys_for(group)
+        for p in group['params']:
+            grad = p.grad
+            if grad is None:
+                continue
+            if grad.is_sparse and not self.supports_sparse:
+                raise NoSparseGradientError(owner_name(self))
+            if torch.is_complex(p):
+                if not self.supports_complex:
+                    raise NoComplexParameterError(owner_name(self))
+                p, grad, key = torch.view_as_real(p), torch.view_as_real(grad), p
+            else:
+                key = p
+            state = self.state[key]
+            missing = tuple(k for k in keys if k not in state)
+            if missing:
+                state.update(self.init_state(group, p, missing))
+            params.append(p)
+            grads.append(grad)
+            states.append(state)
+        return params, grads, states
+
+    def _batches(self, group: dict[str, Any], params: list[Tensor]) -> list[list[int]]:
+        foreach = group['foreach']
+        if foreach is None:
+            foreach = params[0].device.type != 'cpu'
+        if not foreach:
+            return [[i] for i in range(len(params))]
+        batches: dict[tuple[torch.device, torch.dtype], list[int]] = {}
+        for i, p in enumerate(params):
+            batches.setdefault((p.device, p.dtype), []).append(i)
+        return list(batches.values())
+
+    @torch.no_grad()
+    def step(self, closure: Closure | None = None) -> Any:
+        """Perform one optimization step.
+
+        Args:
+            closure: re-evaluates the model and returns the loss (required where ``requires_closure``).
+
+        Returns:
+            the closure's loss, or ``None``.
+        """
+        if closure is None and self.requires_closure:
+            raise NoClosureError(owner_name(self))
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            params, grads, states = self._gather(group)
+            if not params:
+                continue
+            group['step'] += 1
+            if group['maximize']:
+                grads = torch._foreach_neg(grads)
+            self._prepare(group, params, grads, states)
+            keys = self.state_keys_for(group)
+            for idx in self._batches(group, params):
+                self._update(
+                    group,
+                    [params[i] for i in idx],
+                    [grads[i] for i in idx],
+                    **{k: [states[i][k] for i in idx] for k in keys},
+                )
+        return loss
+
+    def _prepare(
+        self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor], states: list[dict[str, Tensor]]
+    ) -> None:
+        """Hook for optimizers that need a view of the whole group before the batched update."""
+
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor], **states: list[Tensor]):
+        """Apply the update to ``params`` in place (one body for per-tensor and foreach batches)."""
+        raise NotImplementedError
+
+    # -------------------------------------------------------------------------------------- helpers
+    def apply_weight_decay(
+        self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor], ratio: float = 1.0
+    ) -> list[Tensor]:
+        """Decay ``params`` (decoupled / fixed) or return ``grads + wd * params`` (coupled, a copy)."""
+        return F.apply_weight_decay(
+            params,
+            grads,
+            lr=group['lr'],
+            weight_decay=group['weight_decay'] * ratio,
+            weight_decouple=group.get('weight_decouple', False),
+            fixed_decay=group.get('fixed_decay', False),
+        )
+
+    @staticmethod
+    def bias_correction(beta: float, step: int) -> float:
+        """``1 - beta ** step``: a Python float computed once per batch (no device sync)."""
+        return 1.0 - math.pow(beta, step)

@@ -1,0 +1,1 @@
+"""Gradient plug-ins: pure functions plus ``attach_<name>(optimizer)`` step pre-hooks."""

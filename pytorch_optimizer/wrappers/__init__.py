@@ -1,0 +1,1 @@
+"""Wrappers: optimizers that wrap an optimizer."""
