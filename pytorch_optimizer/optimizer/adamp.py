@@ -131,7 +131,7 @@ class AdamP(BaseOptimizer):
         torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta2, step)))
         torch._foreach_add_(denom, eps)
         perturb = torch._foreach_lerp(exp_avg, grads, 1.0 - beta1) if group['nesterov'] else exp_avg
-        perturb = torch._foreach_div(perturb, denom)
+        perturb = list(torch._foreach_div(perturb, denom))
 
         step_size = lr if group['adam_debias'] else lr / self.bias_correction(beta1, step)
         decay = (1.0 if group['fixed_decay'] else lr) * wd if group['weight_decouple'] else 0.0
