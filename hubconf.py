@@ -6,10 +6,9 @@
 
 from functools import partial as _partial
 
+import pytorch_optimizer as _po  # noqa: F401  (registers everything)
 from pytorch_optimizer.registry import LR_SCHEDULERS as _LR_SCHEDULERS
 from pytorch_optimizer.registry import OPTIMIZERS as _OPTIMIZERS
-
-import pytorch_optimizer as _po  # noqa: F401  (registers everything)
 
 dependencies = ['torch']
 

@@ -126,4 +126,3 @@ def create_optimizer(
     if use_lookahead:
         optimizer = Lookahead(optimizer, **lookahead_kwargs)
     return optimizer
-

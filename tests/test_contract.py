@@ -187,11 +187,18 @@ def _bad_hyperparameters(key):
     signature = inspect.signature(OPTIMIZERS.load(key)).parameters
     bad = [({'not_an_option': 1}, TypeError, 'not_an_option')]
     if 'lr' in signature:
-        bad += [({'lr': -1.0}, ValueError, r'lr.*-1'), ({'lr': math.nan}, ValueError, 'lr'), ({'lr': '1e-3'}, TypeError, 'lr')]
+        bad += [
+            ({'lr': -1.0}, ValueError, r'lr.*-1'),
+            ({'lr': math.nan}, ValueError, 'lr'),
+            ({'lr': '1e-3'}, TypeError, 'lr'),
+        ]
     betas = signature.get('betas')
     if betas is not None and isinstance(betas.default, tuple):
         too_big = (1.5,) + tuple(betas.default[1:])
-        bad += [({'betas': too_big}, ValueError, r'betas\[0\].*1\.5'), ({'betas': betas.default + (0.5,)}, ValueError, 'betas')]
+        bad += [
+            ({'betas': too_big}, ValueError, r'betas\[0\].*1\.5'),
+            ({'betas': betas.default + (0.5,)}, ValueError, 'betas'),
+        ]
     for name in ('eps', 'weight_decay'):
         if name in signature and isinstance(signature[name].default, float):
             bad.append(({name: -1.0}, ValueError, rf'{name}.*-1'))
@@ -207,7 +214,9 @@ def test_bad_hyperparameters_raise_clear_errors(key, case):
             build(key, case, make_params()[:2], **kwargs)
         if not entry.external:
             message = str(info.value)
-            assert entry.cls.__name__ in message or error is TypeError, f'{kwargs}: {message!r} does not name the class'
+            assert (
+                entry.cls.__name__ in message or error is TypeError
+            ), f'{kwargs}: {message!r} does not name the class'
             assert __import__('re').search(pattern, message), f'{kwargs}: {message!r} does not match {pattern!r}'
     if accepts(key, 'betas') and not entry.external:
         betas = inspect.signature(OPTIMIZERS.load(key)).parameters['betas'].default

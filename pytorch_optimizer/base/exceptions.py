@@ -30,9 +30,7 @@ class MissingGraphError(RuntimeError):
     """A second-order optimizer found gradients without a differentiable graph."""
 
     def __init__(self, owner: str) -> None:
-        super().__init__(
-            f'{owner} needs Hessian-vector products: call loss.backward(create_graph=True) before step()'
-        )
+        super().__init__(f'{owner} needs Hessian-vector products: call loss.backward(create_graph=True) before step()')
 
 
 class ZeroParameterSizeError(ValueError):

@@ -113,9 +113,7 @@ class BaseOptimizer(Optimizer):
 
     def init_state(self, group: dict[str, Any], param: Tensor, keys: tuple[str, ...]) -> dict[str, Tensor]:
         """Create the state ``keys`` of one parameter (``param`` is the real view of a complex one)."""
-        return {
-            k: param.new_zeros(()) if k in self.scalar_state_keys else torch.zeros_like(param) for k in keys
-        }
+        return {k: param.new_zeros(()) if k in self.scalar_state_keys else torch.zeros_like(param) for k in keys}
 
     # ------------------------------------------------------------------------------------------- step
     def _gather(self, group: dict[str, Any]) -> tuple[list[Tensor], list[Tensor], list[dict[str, Tensor]]]:

@@ -105,7 +105,9 @@ class AdaBelief(BaseOptimizer):
         beta1, beta2 = group['betas']
         step, eps = group['step'], group['eps']
         grads = self.apply_weight_decay(group, params, grads)
-        torch._foreach_lerp_(exp_avg, adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads, 1.0 - beta1)
+        torch._foreach_lerp_(
+            exp_avg, adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads, 1.0 - beta1
+        )
         residual = torch._foreach_sub(grads, exp_avg)
         torch._foreach_mul_(exp_avg_var, beta2)
         torch._foreach_addcmul_(exp_avg_var, residual, residual, value=1.0 - beta2)

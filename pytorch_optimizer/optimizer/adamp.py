@@ -38,7 +38,7 @@ def _project(p: Tensor, grad: Tensor, perturb: Tensor, delta: float, wd_ratio: f
         radial = unit * (unit * perturb).reshape(view.shape).sum(dim=1).reshape(shape)
         out = torch.where(active, out - radial, out)
         used = used | active
-    return out, torch.where(used, wd_ratio, 1.0).to(p.dtype)
+    return out, torch.where(used, p.new_tensor(wd_ratio), p.new_tensor(1.0))
 
 
 @register_optimizer
@@ -123,7 +123,9 @@ class AdamP(BaseOptimizer):
             grads = centralize_gradients(grads)
         if not group['weight_decouple']:
             grads = self.apply_weight_decay(group, params, grads)
-        torch._foreach_lerp_(exp_avg, adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads, 1.0 - beta1)
+        torch._foreach_lerp_(
+            exp_avg, adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads, 1.0 - beta1
+        )
         torch._foreach_mul_(exp_avg_sq, beta2)
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
 

@@ -41,7 +41,9 @@ class Lookahead(BaseWrapper):
             dict(
                 k=check_positive_int(self, 'k', k),
                 alpha=check_range(self, 'alpha', alpha, 0.0, 1.0, high_inclusive=True),
-                pullback_momentum=check_choice(self, 'pullback_momentum', pullback_momentum, ('none', 'reset', 'pullback')),
+                pullback_momentum=check_choice(
+                    self, 'pullback_momentum', pullback_momentum, ('none', 'reset', 'pullback')
+                ),
             ),
         )
 

@@ -75,13 +75,26 @@ CASES = {
     'sparseadam': [
         Case(
             {},
-            skip={
-                k: 'torch.optim.SparseAdam accepts only sparse gradients'
-                for k in (
-                    'foreach', 'grad_untouched', 'maximize', 'none_grad', 'state_dict', 'copy', 'complex',
-                    'nan_isolation', 'bf16', 'closure', 'quadratic', 'rosenbrock', 'logistic', 'hyperparams', 'sparse',
-                )
-            },
+            skip=dict.fromkeys(
+                (
+                    'foreach',
+                    'grad_untouched',
+                    'maximize',
+                    'none_grad',
+                    'state_dict',
+                    'copy',
+                    'complex',
+                    'nan_isolation',
+                    'bf16',
+                    'closure',
+                    'quadratic',
+                    'rosenbrock',
+                    'logistic',
+                    'hyperparams',
+                    'sparse',
+                ),
+                'torch.optim.SparseAdam accepts only sparse gradients',
+            ),
         )
     ],
 }

@@ -1,0 +1,95 @@
+import copy
+import pickle
+
+import pytest
+import torch
+from torch import nn
+
+import pytorch_optimizer as po
+from pytorch_optimizer.base.validation import check_betas
+
+
+def _params():
+    return [nn.Parameter(torch.randn(3, 2)), nn.Parameter(torch.randn(2))]
+
+
+def test_messages_name_class_argument_and_value():
+    with pytest.raises(ValueError, match=r'AdamP: betas\[0\] must be in \[0, 1\), got 1.5'):
+        po.AdamP(_params(), betas=(1.5, 0.999))
+    with pytest.raises(ValueError, match='AdaBelief: betas must have 2 entries, got 3'):
+        po.AdaBelief(_params(), betas=(0.9, 0.99, 0.9))
+    with pytest.raises(TypeError, match="Lion: weight_decouple must be True or False, got 'false'"):
+        po.Lion(_params(), weight_decouple='false')
+    with pytest.raises(TypeError, match="Lion: foreach must be True or False, got 'yes'"):
+        po.Lion(_params(), foreach='yes')
+    with pytest.raises(TypeError, match='unexpected keyword'):
+        po.Lion(_params(), betaz=(0.9, 0.9))
+    assert check_betas('X', [0.9, 1.0], allow_one=(1,)) == (0.9, 1.0)
+
+
+def test_duplicate_parameters_and_bad_group_overrides_raise():
+    p = nn.Parameter(torch.zeros(2))
+    with pytest.raises(ValueError, match='same parameter twice'):
+        po.Lion([p, p])
+    with pytest.raises(ValueError, match=r'Lion: lr must be in \[0, inf\), got -0.1'):
+        po.Lion([{'params': [p], 'lr': -0.1}])
+
+
+def test_old_checkpoint_without_new_keys_loads_with_defaults():
+    p = nn.Parameter(torch.randn(3))
+    opt = po.AdaBelief([p])
+    p.grad = torch.ones(3)
+    opt.step()
+    state = opt.state_dict()
+    for group in state['param_groups']:
+        del group['cautious'], group['adanorm']  # a checkpoint written before these flags existed
+    fresh = po.AdaBelief([p])
+    fresh.load_state_dict(state)
+    assert fresh.param_groups[0]['cautious'] is False and fresh.param_groups[0]['adanorm'] is False
+    fresh.step()
+
+
+def test_unpickled_optimizer_from_older_version_gets_defaults():
+    p = nn.Parameter(torch.randn(3))
+    opt = po.Lion([p])
+    blob = opt.__getstate__()
+    del blob['defaults']['cautious']
+    for group in blob['param_groups']:
+        del group['cautious']
+    restored = po.Lion.__new__(po.Lion)
+    restored.__setstate__(copy.deepcopy(blob))
+    assert restored.defaults['cautious'] is False and restored.param_groups[0]['cautious'] is False
+
+
+def test_group_step_is_one_clock_per_group_and_pickles():
+    a, b = nn.Parameter(torch.randn(2)), nn.Parameter(torch.randn(2))
+    opt = po.AdamP([{'params': [a]}, {'params': [b], 'lr': 0.1}])
+    a.grad = torch.ones(2)
+    opt.step()
+    assert [g['step'] for g in opt.param_groups] == [1, 0]
+    assert pickle.loads(pickle.dumps(opt)).param_groups[0]['step'] == 1
+
+
+def test_foreach_batches_by_device_and_dtype():
+    params = [
+        nn.Parameter(torch.randn(2)),
+        nn.Parameter(torch.randn(2, dtype=torch.float64)),
+        nn.Parameter(torch.randn(3)),
+    ]
+    opt = po.Lion(params, foreach=True)
+    assert sorted(map(len, opt._batches(opt.param_groups[0], params))) == [1, 2]
+    opt = po.Lion(params)  # default on CPU: per tensor
+    assert opt._batches(opt.param_groups[0], params) == [[0], [1], [2]]
+
+
+def test_plugins_and_hooks_work_on_zoo_optimizers():
+    p = nn.Parameter(torch.randn(4, 3))
+    opt = po.Lion([p], lr=0.1)
+    calls = []
+    opt.register_step_pre_hook(lambda *args: calls.append('pre'))
+    handle = po.attach_gc(opt)
+    p.grad = torch.randn(4, 3)
+    opt.step()
+    assert calls == ['pre'] and torch.allclose(p.grad.mean(dim=1), torch.zeros(4), atol=1e-6)
+    handle.remove()
+    assert len(opt._optimizer_step_pre_hooks) == 1
