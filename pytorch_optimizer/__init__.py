@@ -20,7 +20,15 @@ from pytorch_optimizer.base.optimizer import BaseOptimizer
 from pytorch_optimizer.base.wrapper import BaseWrapper
 from pytorch_optimizer.factory import create_optimizer, get_optimizer_parameters
 from pytorch_optimizer.plugins.agc import agc, attach_agc, unit_norm
+from pytorch_optimizer.plugins.clip_grad_norm import attach_clip_grad_norm, clip_grad_norm
 from pytorch_optimizer.plugins.gc import attach_gc, centralize_gradient
+from pytorch_optimizer.plugins.laplacian_smoothing import attach_laplacian_smoothing, laplacian_smooth
+from pytorch_optimizer.plugins.norm_loss import attach_norm_loss
+from pytorch_optimizer.plugins.normalize_gradient import attach_normalize_gradient, normalize_gradient
+from pytorch_optimizer.plugins.orthograd import attach_orthograd
+from pytorch_optimizer.plugins.softplus import softplus_
+from pytorch_optimizer.plugins.stable_weight_decay import attach_stable_weight_decay
+from pytorch_optimizer.plugins.unit_norm import attach_unit_norm
 from pytorch_optimizer.registry import (
     LR_SCHEDULERS,
     OPTIMIZERS,
@@ -44,6 +52,8 @@ for _package in ('optimizer', 'wrappers', 'plugins', 'lr_scheduler'):
         if not _module.name.startswith('_'):
             importlib.import_module(f'{_pkg.__name__}.{_module.name}')
 
+from pytorch_optimizer.wrappers.sam import disable_running_stats, enable_running_stats  # noqa: E402
+
 __all__ = [
     'BaseOptimizer',
     'BaseWrapper',
@@ -54,19 +64,32 @@ __all__ = [
     'ZeroParameterSizeError',
     'agc',
     'attach_agc',
+    'attach_clip_grad_norm',
     'attach_gc',
+    'attach_laplacian_smoothing',
+    'attach_norm_loss',
+    'attach_normalize_gradient',
+    'attach_orthograd',
+    'attach_stable_weight_decay',
+    'attach_unit_norm',
     'centralize_gradient',
+    'clip_grad_norm',
     'create_optimizer',
+    'disable_running_stats',
+    'enable_running_stats',
     'get_optimizer_parameters',
     'get_supported_lr_schedulers',
     'get_supported_optimizers',
     'get_supported_wrappers',
+    'laplacian_smooth',
     'load_lr_scheduler',
     'load_optimizer',
     'load_wrapper',
+    'normalize_gradient',
     'register_lr_scheduler',
     'register_optimizer',
     'register_wrapper',
+    'softplus_',
     'unit_norm',
 ]
 for _registry in (OPTIMIZERS, LR_SCHEDULERS, WRAPPERS):

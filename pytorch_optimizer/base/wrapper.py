@@ -14,8 +14,8 @@ class BaseWrapper(Optimizer):
 
     The wrapper and the inner optimizer share one ``param_groups`` list (a group added to either
     shows in both, an LR scheduler on either drives both); the wrapper keeps its own per-parameter
-    ``state``. ``state_dict()`` holds ``{'inner': inner.state_dict(), 'state': <wrapper state>}`` so a
-    resumed run is bit-identical; ``deepcopy``/``pickle`` keep the inner optimizer. Wrapper
+    ``state``. ``state_dict()`` holds ``{'inner': inner.state_dict(), 'state': <wrapper state>,
+    'param_groups': <the shared groups>}`` so a resumed run is bit-identical and wrappers nest; ``deepcopy``/``pickle`` keep the inner optimizer. Wrapper
     hyperparameters live in ``self.defaults``.
     """
 
@@ -39,14 +39,15 @@ class BaseWrapper(Optimizer):
 
     def state_dict(self) -> dict[str, Any]:
         """The inner optimizer's state dict and the wrapper's own packed state."""
-        return {'inner': self.optimizer.state_dict(), 'state': super().state_dict()['state']}
+        inner = self.optimizer.state_dict()
+        return {'inner': inner, 'state': super().state_dict()['state'], 'param_groups': inner['param_groups']}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore both the inner optimizer and the wrapper."""
         if 'inner' not in state_dict:
             raise ValueError(f'{owner_name(self)}: not a wrapper state dict (no "inner" entry)')
         self.optimizer.load_state_dict(state_dict['inner'])
-        super().load_state_dict({'state': state_dict['state'], 'param_groups': state_dict['inner']['param_groups']})
+        super().load_state_dict({'state': state_dict['state'], 'param_groups': state_dict['param_groups']})
         self.param_groups = self.optimizer.param_groups
 
     def __repr__(self) -> str:

@@ -55,9 +55,9 @@ class Lookahead(BaseWrapper):
             if 'slow_param' not in self.state[p]:
                 self.state[p]['slow_param'] = p.detach().clone()
         loss = self.optimizer.step(closure)
-        counter = self.state['lookahead']
-        counter['step'] = counter.get('step', 0) + 1
-        if counter['step'] % self.defaults['k'] == 0:
+        step = self.state['lookahead'].get('step', 0) + 1
+        self.state['lookahead'] = {'step': step}  # a new dict: state dicts taken earlier keep their value
+        if step % self.defaults['k'] == 0:
             self._synchronize(params)
         return loss
 

@@ -1,0 +1,197 @@
+"""Optimizer step time and state memory, every registered optimizer beside its peers.
+
+Run ``python -m benchmarks.step [--quick] [--only KEY,...] [--older] [--threads N]``.
+
+Two workloads (fp32, one thread by default): ``small`` = 5.26M parameters in 200 tensors of mixed
+shapes, ``large`` = 21M parameters in 4 tensors. Each implementation is measured in a fresh
+subprocess: warm-up steps excluded, median of the timed steps. The bandwidth floor of an algorithm
+is the bytes it must touch per step (read parameter, gradient and state, write parameter and state:
+``4 * (3 + 2 * state_floats)`` bytes per parameter, 28 for Adam) divided by the copy bandwidth
+measured in the same subprocess. ``--older`` installs the older ``pytorch-optimizer`` release into
+``.bench/`` (from PyPI) and measures its default for every shared key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OLDER_DIR = ROOT / '.bench' / 'older'
+OLDER_VERSION = '4.1.0'
+WORKLOADS = {
+    'small': [(256, 256), (144, 256), (256,), (2560,)] * 50,  # 5,260,800 params in 200 tensors
+    'large': [(2048, 2560)] * 4,  # 20,971,520 params in 4 tensors
+}
+TORCH_PEERS = {'adamw': ('AdamW', ('loop', 'foreach', 'fused')), 'sgd': ('SGD', ('loop', 'foreach', 'fused'))}
+SAME_ALGORITHM_IN_TORCH = {'radam': 'RAdam', 'adamax': 'Adamax', 'adadelta': 'Adadelta'}
+QUICK = ('adamw', 'lion', 'adabelief', 'adamp')
+
+
+# ------------------------------------------------------------------------------------------ child
+def _bandwidth(torch) -> float:
+    a, b = torch.ones(2**24), torch.ones(2**24)
+    out = torch.empty(2**24)
+    times = []
+    for _ in range(7):
+        start = time.perf_counter()
+        torch.add(a, b, out=out)
+        times.append(time.perf_counter() - start)
+    return 3 * 4 * 2**24 / statistics.median(times)  # bytes per second (read 2, write 1)
+
+
+def _make_optimizer(torch, impl: str, params):
+    source, name, mode = (impl.split(':') + [''])[:3]
+    kwargs = {'lr': 1e-4}
+    if source == 'torch':
+        cls = getattr(torch.optim, name)
+        if mode:
+            kwargs.update(foreach=mode == 'foreach', **({'fused': True} if mode == 'fused' else {}))
+        if name == 'SGD':
+            kwargs['momentum'] = 0.9
+        return cls(params, **kwargs)
+    import pytorch_optimizer
+
+    factory = pytorch_optimizer.load_optimizer(name)
+    import inspect
+
+    signature = inspect.signature(factory).parameters
+    if 'num_iterations' in signature:
+        kwargs['num_iterations'] = 1000
+    if 'lr' not in signature:
+        kwargs.pop('lr')
+    if mode:
+        kwargs['foreach'] = mode == 'foreach'
+    return factory(params, **kwargs)
+
+
+def child(impl: str, workload: str, steps: int, warmup: int) -> dict:
+    import torch
+
+    gen = torch.Generator().manual_seed(0)
+    params = [torch.nn.Parameter(torch.randn(s, generator=gen) * 0.1) for s in WORKLOADS[workload]]
+    for p in params:
+        p.grad = torch.randn(p.shape, generator=gen) * 1e-2
+    opt = _make_optimizer(torch, impl, params)
+    closure = (lambda: torch.zeros(())) if getattr(opt, 'requires_closure', False) else None
+    for _ in range(warmup):
+        opt.step(closure)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        opt.step(closure)
+        times.append(time.perf_counter() - start)
+    n = sum(p.numel() for p in params)
+    state = sum(
+        v.numel() * v.element_size() for s in opt.state.values() for v in s.values() if isinstance(v, torch.Tensor)
+    )
+    return {
+        'ms': 1e3 * statistics.median(times),
+        'state_bytes_per_param': state / n,
+        'peak_growth_mb': (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024,
+        'bandwidth': _bandwidth(torch),
+        'finite': all(bool(torch.isfinite(p).all()) for p in params),
+    }
+
+
+# ----------------------------------------------------------------------------------------- parent
+def measure(impl: str, workload: str, args, env=None) -> dict | None:
+    cmd = [sys.executable, '-m', 'benchmarks.step', '--child', impl, workload, '--steps', str(args.steps)]
+    cmd += ['--warmup', str(args.warmup), '--threads', str(args.threads)]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
+    if result.returncode != 0:
+        print(f'  {impl} on {workload}: failed: {result.stderr.strip().splitlines()[-1:]}', file=sys.stderr)
+        return None
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _older_env() -> dict | None:
+    if not (OLDER_DIR / 'pytorch_optimizer').exists():
+        cmd = [sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target', str(OLDER_DIR)]
+        if subprocess.run([*cmd, f'pytorch-optimizer=={OLDER_VERSION}']).returncode != 0:
+            return None
+    return {**os.environ, 'PYTHONPATH': f'{OLDER_DIR}{os.pathsep}{ROOT}'}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--child', nargs=2, metavar=('IMPL', 'WORKLOAD'), help=argparse.SUPPRESS)
+    parser.add_argument('--quick', action='store_true', help=f'only {", ".join(QUICK)}, fewer steps')
+    parser.add_argument('--only', default=None, help='comma-separated registry keys')
+    parser.add_argument('--workloads', default='small,large')
+    parser.add_argument('--older', action='store_true', help=f'also measure pytorch-optimizer=={OLDER_VERSION}')
+    parser.add_argument('--steps', type=int, default=None)
+    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--threads', type=int, default=1)
+    args = parser.parse_args(argv)
+    os.environ['OMP_NUM_THREADS'] = str(args.threads)
+    if args.child:
+        import torch
+
+        torch.set_num_threads(args.threads)
+        print(json.dumps(child(args.child[0], args.child[1], args.steps or 10, args.warmup)))
+        return 0
+    args.steps = args.steps or (5 if args.quick else 15)
+    sys.path.insert(0, str(ROOT))
+    import pytorch_optimizer as po
+
+    keys = args.only.split(',') if args.only else (QUICK if args.quick else po.get_supported_optimizers())
+    older = _older_env() if args.older else None
+    for workload in args.workloads.split(','):
+        rows = []
+        for key in keys:
+            entry = po.OPTIMIZERS.entry(key)
+            if entry.external and key not in TORCH_PEERS:
+                continue
+            impls = [f'zoo:{key}'] if not entry.external else []
+            cls_name, modes = TORCH_PEERS.get(key, (SAME_ALGORITHM_IN_TORCH.get(key), ('loop', 'foreach')))
+            impls += [f'torch:{cls_name}:{mode}' for mode in modes] if cls_name else []
+            for impl in impls:
+                rows.append((key, impl, measure(impl, workload, args)))
+            if older is not None and not entry.external:
+                rows.append((key, f'older {OLDER_VERSION}', measure(f'zoo:{key}', workload, args, env=older)))
+        _report(workload, rows)
+    return 0
+
+
+def _report(workload: str, rows) -> None:
+    n = sum(1 for _ in WORKLOADS[workload])
+    print(f'\n## workload {workload!r}: {n} tensors, {sum(_numel(s) for s in WORKLOADS[workload]) / 1e6:.2f}M params')
+    header = ('key', 'implementation', 'ms/step', 'floor ms', 'x floor', 'x older', 'state B/param', 'peak +MB')
+    table, ours = [], {}
+    for key, impl, r in rows:
+        if r is None:
+            table.append((key, impl, 'failed', '', '', '', '', ''))
+            continue
+        numel = sum(_numel(s) for s in WORKLOADS[workload])
+        floor = 1e3 * numel * 4 * (3 + 2 * r['state_bytes_per_param'] / 4) / r['bandwidth']
+        if impl.startswith('zoo:'):
+            ours[key] = r['ms']
+        older = f"{r['ms'] / ours[key]:.2f}" if impl.startswith('older') and key in ours else ''
+        table.append(
+            (key, impl, f"{r['ms']:.2f}", f'{floor:.2f}', f"{r['ms'] / floor:.1f}", older,
+             f"{r['state_bytes_per_param']:.2f}", f"{r['peak_growth_mb']:.0f}")
+        )  # fmt: skip
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *table)]
+    for row in (header, ['-' * w for w in widths], *table):
+        print('  '.join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
+    print("x older: the older release's step time / ours (>1 = we are faster)")
+
+
+def _numel(shape) -> int:
+    out = 1
+    for s in shape:
+        out *= s
+    return out
+
+
+if __name__ == '__main__':
+    sys.exit(main())
