@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from pytorch_optimizer import NoClosureError, NoComplexParameterError, NoSparseGradientError
+from pytorch_optimizer import BaseOptimizer, NoClosureError, NoComplexParameterError, NoSparseGradientError
 from pytorch_optimizer.registry import OPTIMIZERS, get_supported_optimizers
 from tests.cases import CASES
 from tests.contract_utils import (
@@ -55,18 +55,22 @@ def test_no_zoo_constructor_takes_var_kwargs():
 
 
 @pytest.mark.parametrize(('key', 'case'), ALL)
-def test_foreach_matches_per_tensor(key, case):
+def test_foreach_and_default_batching_match_per_tensor(key, case, monkeypatch):
+    """foreach=True (one batch per dtype) and the default (cache-sized slices of elementwise updates,
+    here 7 elements so every tensor is sliced and grouped) give the per-tensor result."""
     requires(case, 'foreach')
     if not accepts(key, 'foreach'):
         pytest.skip('no foreach option')
+    monkeypatch.setattr(BaseOptimizer, 'cache_chunk', 7)
     runs = []
-    for foreach in (False, True):
+    for foreach in (False, True, None):
         params = make_params()
         opt = build(key, case, params, foreach=foreach)
         run(opt, params, make_targets(params))
         runs.append((opt, params))
-    (opt_a, params_a), (opt_b, params_b) = runs
-    assert_same_state(opt_a, opt_b, params_a, params_b, case.tol)
+    opt_a, params_a = runs[0]
+    for opt_b, params_b in runs[1:]:
+        assert_same_state(opt_a, opt_b, params_a, params_b, case.tol)
 
 
 @pytest.mark.parametrize(('key', 'case'), ALL)

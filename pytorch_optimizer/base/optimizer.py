@@ -51,7 +51,9 @@ class BaseOptimizer(Optimizer):
     5. with ``maximize`` negates a *copy* of the gradients: ``p.grad`` is never modified;
     6. calls :meth:`_update` over batches: ``foreach=True`` gives one batch per (device, dtype),
        ``foreach=False`` one batch per tensor, ``foreach=None`` (default) foreach for accelerator
-       tensors and per-tensor on CPU, where the per-tensor temporaries stay in cache.
+       tensors and cache-sized batches on CPU: per tensor, except that an *elementwise* update (see
+       :meth:`is_elementwise`) runs over slices and groups of about ``cache_chunk`` elements, so its
+       temporaries stay in cache and are recycled (measured in ``benchmarks/step.py``).
 
     Class metadata read by the factory and the registry-wide tests:
 
@@ -65,6 +67,10 @@ class BaseOptimizer(Optimizer):
         second_order: gradients must come from ``backward(create_graph=True)``.
         global_statistics: the update uses statistics over all parameters of a group; a non-finite
             gradient anywhere then skips the whole group's update instead of spreading NaN.
+        elementwise: every coordinate's update depends only on that coordinate (no per-tensor norms,
+            no shape-dependent math; state shaped like the parameter), so the update may run on
+            slices of tensors; ``non_elementwise_flags`` are group switches that break this.
+        cache_chunk: elements per eager CPU batch of an elementwise update (1 MiB of float32).
     """
 
     state_keys: tuple[str, ...] = ()
@@ -75,6 +81,9 @@ class BaseOptimizer(Optimizer):
     needs_model: bool = False
     second_order: bool = False
     global_statistics: bool = False
+    elementwise: bool = False
+    non_elementwise_flags: tuple[str, ...] = ('use_gc', 'adanorm', 'cautious')
+    cache_chunk: int = 1 << 18
 
     def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         defaults = {'maximize': False, 'foreach': None, **defaults}
@@ -176,6 +185,10 @@ class BaseOptimizer(Optimizer):
                 grads = torch._foreach_neg(grads)
             self._prepare(group, params, grads, states)
             keys = self.state_keys_for(group)
+            if group['foreach'] is None and params[0].device.type == 'cpu' and self.is_elementwise(group):
+                for batch_params, batch_grads, batch_states in self._cache_chunks(params, grads, states, keys):
+                    self._update(group, batch_params, batch_grads, **batch_states)
+                continue
             for idx in self._batches(group, params):
                 self._update(
                     group,
@@ -184,6 +197,35 @@ class BaseOptimizer(Optimizer):
                     **{k: [states[i][k] for i in idx] for k in keys},
                 )
         return loss
+
+    def is_elementwise(self, group: dict[str, Any]) -> bool:
+        """Whether ``group``'s update may run on slices of tensors (see ``elementwise``)."""
+        return self.elementwise and not any(group.get(flag) for flag in self.non_elementwise_flags)
+
+    def _cache_chunks(self, params, grads, states, keys):
+        """Yield (params, grads, states) batches of about ``cache_chunk`` elements: small tensors are
+        grouped, large contiguous ones sliced (views, so in-place updates reach the tensors)."""
+        chunk = self.cache_chunk
+        batch: tuple[list, list, dict[str, list]] = ([], [], {k: [] for k in keys})
+        size = 0
+        for p, g, state in zip(params, grads, states):
+            tensors = [p, g, *(state[k] for k in keys)]
+            if p.numel() > chunk and all(t.is_contiguous() for t in tensors):
+                flats = [t.view(-1) for t in tensors]
+                pieces = [[f[a : a + chunk] for f in flats] for a in range(0, p.numel(), chunk)]
+            else:
+                pieces = [tensors]
+            for piece in pieces:
+                batch[0].append(piece[0])
+                batch[1].append(piece[1])
+                for k, t in zip(keys, piece[2:]):
+                    batch[2][k].append(t)
+                size += piece[0].numel()
+                if size >= chunk:
+                    yield batch
+                    batch, size = ([], [], {k: [] for k in keys}), 0
+        if batch[0]:
+            yield batch
 
     def _prepare(
         self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor], states: list[dict[str, Tensor]]

@@ -15,8 +15,8 @@ class BaseWrapper(Optimizer):
     The wrapper and the inner optimizer share one ``param_groups`` list (a group added to either
     shows in both, an LR scheduler on either drives both); the wrapper keeps its own per-parameter
     ``state``. ``state_dict()`` holds ``{'inner': inner.state_dict(), 'state': <wrapper state>,
-    'param_groups': <the shared groups>}`` so a resumed run is bit-identical and wrappers nest; ``deepcopy``/``pickle`` keep the inner optimizer. Wrapper
-    hyperparameters live in ``self.defaults``.
+    'param_groups': <the shared groups>}`` so a resumed run is bit-identical and wrappers nest;
+    ``deepcopy``/``pickle`` keep the inner optimizer. Wrapper hyperparameters live in ``self.defaults``.
     """
 
     def __init__(self, optimizer: Optimizer, defaults: dict[str, Any]) -> None:

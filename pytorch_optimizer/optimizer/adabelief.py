@@ -57,6 +57,7 @@ class AdaBelief(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('exp_avg', 'exp_avg_var')
 
     def __init__(

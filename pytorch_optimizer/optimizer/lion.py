@@ -38,6 +38,7 @@ class Lion(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device (see BaseOptimizer).
     """
 
+    elementwise = True
     state_keys = ('exp_avg',)
 
     def __init__(
