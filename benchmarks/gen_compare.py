@@ -24,7 +24,7 @@ from pytorch_optimizer.optimizer.newtonsummary import partition
 
 MOMENTUM = 0.0  # plain SGD: GeN's greedy lr along a heavy-ball direction (momentum 0.9) oscillates here
 GRID = {'sgd': (0.1, 0.3, 1.0, 3.0, 10.0), 'adam': (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)}
-BASE = {'sgd': lambda params, lr: torch.optim.SGD(params, lr=lr, momentum=0.9), 'adam': torch.optim.Adam}
+BASE = {'sgd': lambda params, lr: torch.optim.SGD(params, lr=lr, momentum=MOMENTUM), 'adam': torch.optim.Adam}
 
 
 def make_task(seed: int = 0, n: int = 1024, dim: int = 10, classes: int = 3):

@@ -103,3 +103,55 @@ def centralize_gradients(grads: list[Tensor], gc_conv_only: bool = False) -> lis
     """
     min_dim = 3 if gc_conv_only else 1
     return [g - g.mean(dim=tuple(range(1, g.dim())), keepdim=True) if g.dim() > min_dim else g for g in grads]
+
+
+def global_norm(tensors: list[Tensor]) -> Tensor:
+    r"""The 2-norm over all tensors of a list, :math:`\sqrt{\sum_i \lVert x_i \rVert^2}`, as a 0-d tensor."""
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(tensors)))
+
+
+def zero_unless(ok: Tensor, grads: list[Tensor]) -> list[Tensor]:
+    """Copies of ``grads``, all zeros when the 0-d bool ``ok`` is False.
+
+    Used by optimizers with a statistic over the whole group: a non-finite gradient anywhere makes the step
+    a masked no-op, and NaN never reaches any parameter's state.
+    """
+    return [torch.where(ok, g, 0.0) for g in grads]
+
+
+def all_finite(tensors: list[Tensor]) -> Tensor:
+    """0-d bool tensor: every entry of every tensor is finite (max-norms, no overflow, no host sync)."""
+    norms = torch._foreach_norm(tensors, math.inf)
+    return torch.stack([torch.isfinite(n).to(norms[0].device) for n in norms]).all()
+
+
+def ordered_sum(partials: list[Tensor], dtype: torch.dtype) -> Tensor:
+    """Sum of per-tensor 0-d partials in list order: the same bits however the tensors were batched."""
+    return torch.stack([v.to(dtype) for v in partials]).sum()
+
+
+def group_scalars(group: dict, ref: Tensor, **initial: float) -> list[Tensor]:
+    """0-d tensors kept in a parameter group (created from ``initial`` on first use), on ``ref``'s device.
+
+    Whole-group statistics (D-Adaptation's ``d``, running sums) live here as tensors so a step never reads
+    them on the host. Their dtype is float64 for float64 parameters, float32 otherwise (bf16/fp16 included).
+    """
+    dtype = torch.float64 if ref.dtype == torch.float64 else torch.float32
+    out = []
+    for name, value in initial.items():
+        if name not in group:
+            group[name] = torch.tensor(value, dtype=dtype, device=ref.device)
+        group[name] = group[name].to(ref.device)
+        out.append(group[name])
+    return out
+
+
+def undo_unless_(tensors: list[Tensor], before: list[Tensor], ok: Tensor) -> None:
+    r"""Put back ``before`` wherever the 0-d bool ``ok`` is False, in place and without a host sync.
+
+    Optimizers with ``global_statistics`` snapshot ``before = [t.clone() for t in tensors]`` (parameters
+    and state), update in place, then call this: a non-finite group statistic skips the whole update and
+    leaves parameters and state exactly as they were, so training recovers at the next finite step.
+    """
+    for t, b in zip(tensors, before):
+        t.copy_(torch.where(ok, t, b))

@@ -24,14 +24,24 @@ Params = Iterable[Tensor] | Iterable[dict[str, Any]]
 Closure = Callable[[], Any]
 
 
+def _is_hyperparameter(value: Any) -> bool:
+    if isinstance(value, (tuple, list)):
+        return all(_is_hyperparameter(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float, str, torch.dtype))
+
+
 @cache
 def signature_defaults(cls: type) -> dict[str, Any]:
-    """Keyword defaults of ``cls.__init__`` (used to fill keys missing from old checkpoints)."""
+    """Hyperparameter defaults of ``cls.__init__`` (used to fill keys missing from old checkpoints).
+
+    Only plain values (numbers, strings, flags, dtypes, tuples of them) count: arguments that are
+    objects (a model, a loss function, a data loader) are not group hyperparameters.
+    """
     skip = {'self', 'params', 'model', 'optimizer'}
     return {
         name: p.default
         for name, p in inspect.signature(cls.__init__).parameters.items()
-        if name not in skip and p.default is not inspect.Parameter.empty
+        if name not in skip and p.default is not inspect.Parameter.empty and _is_hyperparameter(p.default)
     }
 
 
@@ -65,8 +75,10 @@ class BaseOptimizer(Optimizer):
         requires_closure: ``step`` must be given a closure.
         needs_model: the constructor takes the model (the factory passes it).
         second_order: gradients must come from ``backward(create_graph=True)``.
-        global_statistics: the update uses statistics over all parameters of a group; a non-finite
-            gradient anywhere then skips the whole group's update instead of spreading NaN.
+        global_statistics: the update uses statistics over all parameters of a group; such an
+            optimizer must skip (mask, without host sync) the whole group's update when a gradient
+            is not finite instead of spreading NaN (``base.functional.undo_unless_`` helps); the
+            contract suite checks it.
         elementwise: every coordinate's update depends only on that coordinate (no per-tensor norms,
             no shape-dependent math; state shaped like the parameter), so the update may run on
             slices of tensors; ``non_elementwise_flags`` are group switches that break this.
@@ -182,7 +194,7 @@ class BaseOptimizer(Optimizer):
                 continue
             group['step'] += 1
             if group['maximize']:
-                grads = torch._foreach_neg(grads)
+                grads = list(torch._foreach_neg(grads))
             self._prepare(group, params, grads, states)
             keys = self.state_keys_for(group)
             if group['foreach'] is None and params[0].device.type == 'cpu' and self.is_elementwise(group):

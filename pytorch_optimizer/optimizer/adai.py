@@ -1,0 +1,141 @@
+"""Adai: adaptive inertia.
+
+Reference: Xie et al., "Adaptive Inertia: Disentangling the Effects of Adaptive Learning Rate and
+Momentum", ICML 2022. https://arxiv.org/abs/2006.15815
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from pytorch_optimizer.base import functional as F
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
+from pytorch_optimizer.registry import register_optimizer
+
+
+@register_optimizer
+class Adai(BaseOptimizer):
+    r"""Momentum whose per-coordinate inertia :math:`\beta_{1,t}` adapts to the gradient's second moment.
+
+    .. math::
+        v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2, \quad \hat v_t = \frac{v_t}{1-\beta_2^t}, \quad
+        \beta_{1,t} = \mathrm{clip}\Big(1 - \beta_0 \frac{\hat v_t}{\overline{\hat v_t}}, 0, 1-\epsilon\Big), \\
+        m_t = \beta_{1,t} m_{t-1} + (1-\beta_{1,t}) g_t, \quad
+        \theta_t = \theta_{t-1} - \eta\, \frac{m_t}{1 - \prod_{s \le t} \beta_{1,s}}
+
+    (Algorithm 1) where :math:`\overline{\hat v_t}` is the mean over every element of the group (the
+    authors' code takes it over all groups); a non-finite mean skips the group's step. With
+    ``dampening`` :math:`d \ne 1` (the older library's generalization): :math:`\beta_{1,t} = 1 - \beta_0
+    (\hat v_t / \overline{\hat v_t})^{1/(3-2d)}`, the gradient weight is :math:`(1-\beta_{1,t})^d` and the
+    step is scaled by :math:`\beta_0^{1-d}`.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate :math:`\eta`.
+        betas: :math:`(\beta_0, \beta_2)`.
+        weight_decay: weight decay coefficient.
+        weight_decouple: decoupled decay (AdaiW) instead of L2 added to the gradient.
+        fixed_decay: decay by ``weight_decay`` instead of ``lr * weight_decay`` per step.
+        stable_weight_decay: AdaiS of the stable-weight-decay paper (Xie et al., 2023,
+            https://arxiv.org/abs/2011.11152): decoupled decay kept out of the gradient statistics; for
+            Adai, whose step size is not adaptive, it coincides with ``weight_decouple``.
+        dampening: :math:`d` in (0, 1]; 1 is the paper's Adai.
+        use_gc: centralize gradients before the update.
+        eps: :math:`\epsilon`, the inertia bound.
+        maximize: maximize the objective.
+        foreach: batch tensors per (device, dtype); ``None`` picks per device.
+    """
+
+    state_keys = ('exp_avg', 'exp_avg_sq', 'beta1_prod')
+    global_statistics = True
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.1, 0.99),
+        weight_decay: float = 0.0,
+        *,
+        weight_decouple: bool = False,
+        fixed_decay: bool = False,
+        stable_weight_decay: bool = False,
+        dampening: float = 1.0,
+        use_gc: bool = False,
+        eps: float = 1e-3,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        flags = ('weight_decouple', 'fixed_decay', 'stable_weight_decay', 'use_gc')
+        defaults = {
+            k: check_bool(self, k, v)
+            for k, v in zip(flags, (weight_decouple, fixed_decay, stable_weight_decay, use_gc))
+        }
+        defaults.update(
+            lr=check_lr(self, lr),
+            betas=check_betas(self, betas),
+            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
+            dampening=check_range(self, 'dampening', dampening, 0.0, 1.0, low_inclusive=False, high_inclusive=True),
+            eps=check_range(self, 'eps', eps, 0.0, 1.0, high_inclusive=True),
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def init_state(self, group, param, keys):
+        state = super().init_state(group, param, keys)
+        if 'beta1_prod' in keys:
+            state['beta1_prod'] = torch.ones_like(param)
+        return state
+
+    def _grads(self, group, params, grads):
+        if group['use_gc']:
+            grads = F.centralize_gradients(grads)
+        if group['weight_decouple'] or group['stable_weight_decay']:
+            return grads
+        return self.apply_weight_decay(group, params, grads)
+
+    def _second_moment_(self, group, exp_avg_sq, grads):
+        beta2 = group['betas'][1]
+        torch._foreach_mul_(exp_avg_sq, beta2)
+        torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
+
+    def _prepare(self, group, params, grads, states):
+        grads = self._grads(group, params, grads)
+        self._processed = dict(zip(map(id, params), grads))
+        exp_avg_sq = [s['exp_avg_sq'].clone() for s in states]
+        self._second_moment_(group, exp_avg_sq, grads)  # on copies: the batched update repeats it in place
+        total = F.ordered_sum([v.sum() for v in exp_avg_sq], exp_avg_sq[0].dtype)
+        mean = total / (self.bias_correction(group['betas'][1], group['step']) * sum(v.numel() for v in exp_avg_sq))
+        self._mean, self._finite = mean, torch.isfinite(mean)
+
+    def _update(self, group, params, grads, exp_avg, exp_avg_sq, beta1_prod):
+        beta0, beta2 = group['betas']
+        d = group['dampening']
+        grads = [self._processed[id(p)] for p in params]
+        before = [t.clone() for t in params + exp_avg + exp_avg_sq + beta1_prod]
+        if group['weight_decouple'] or group['stable_weight_decay']:
+            F.apply_weight_decay(params, grads, group['lr'], group['weight_decay'], True, group['fixed_decay'])
+        self._second_moment_(group, exp_avg_sq, grads)
+        # all-zero gradients give mean 0 and ratio 0 / tiny = 0 (inertia 1 - eps), not 0 / 0
+        scale = (self._mean * self.bias_correction(beta2, group['step'])).clamp_min(torch.finfo(self._mean.dtype).tiny)
+        ratio = torch._foreach_div(exp_avg_sq, scale.to(params[0].dtype))
+        if d != 1.0:
+            torch._foreach_pow_(ratio, 1.0 / (3.0 - 2.0 * d))
+        torch._foreach_mul_(ratio, -beta0)
+        torch._foreach_add_(ratio, 1.0)
+        torch._foreach_clamp_min_(ratio, 0.0)
+        beta1 = torch._foreach_clamp_max(ratio, 1.0 - group['eps'])
+        torch._foreach_mul_(beta1_prod, beta1)
+        weight = [1.0 - b for b in beta1]
+        if d != 1.0:
+            torch._foreach_pow_(weight, d)
+        torch._foreach_mul_(exp_avg, beta1)
+        torch._foreach_addcmul_(exp_avg, weight, grads)
+        # bf16 rounds 1 - eps to 1: a product still at 1 has m = 0, and 0 / tiny = 0 instead of 0 / 0
+        debias = torch._foreach_clamp_min([1.0 - b for b in beta1_prod], torch.finfo(params[0].dtype).tiny)
+        update = torch._foreach_div(exp_avg, debias)
+        torch._foreach_add_(params, update, alpha=-group['lr'] * math.pow(beta0, 1.0 - d))
+        F.undo_unless_(params + exp_avg + exp_avg_sq + beta1_prod, before, self._finite)

@@ -1,0 +1,129 @@
+"""Adan: adaptive Nesterov momentum.
+
+Reference: Xie et al., "Adan: Adaptive Nesterov Momentum Algorithm for Faster Optimizing Deep Models",
+IEEE TPAMI 2024. https://arxiv.org/abs/2208.06677
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from pytorch_optimizer.base import functional as F
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
+from pytorch_optimizer.registry import register_optimizer
+
+
+@register_optimizer
+class Adan(BaseOptimizer):
+    r"""Nesterov momentum estimated from gradient differences, without extra gradient evaluations.
+
+    .. math::
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad
+        d_t = \beta_2 d_{t-1} + (1-\beta_2)(g_t - g_{t-1}), \\
+        n_t = \beta_3 n_{t-1} + (1-\beta_3)\,[g_t + \beta_2 (g_t - g_{t-1})]^2, \quad
+        u_t = \frac{m_t / (1-\beta_1^t) + \beta_2\, d_t / (1-\beta_2^t)}{\sqrt{n_t / (1-\beta_3^t)} + \epsilon}, \\
+        \theta_t = (1 + \eta\lambda)^{-1}\,(\theta_{t-1} - \eta\, u_t)
+
+    (Algorithm 1, with the betas of the authors' code: :math:`\beta_i` here is :math:`1-\beta_i` of the
+    paper.) The moments start at zero with bias corrections and :math:`g_0 = g_1` as in the authors' code
+    (the paper's :math:`m_0 = g_0` needs a gradient before the first step). Later-joining parameters use
+    the group clock and :math:`g_{t-1} = 0`.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate :math:`\eta`.
+        betas: :math:`(\beta_1, \beta_2, \beta_3)`.
+        weight_decay: :math:`\lambda`.
+        weight_decouple: decoupled decay :math:`\theta(1-\eta\lambda)` before the step instead of the
+            paper's proximal :math:`(1+\eta\lambda)^{-1}` after it.
+        max_grad_norm: clip the group's global gradient norm to this value first (0 disables); a
+            non-finite norm skips the whole group's step.
+        use_gc: centralize gradients (after clipping).
+        r: AdaNorm's gradient-norm EMA coefficient (used with ``adanorm``).
+        adanorm: AdaNorm-correct the gradient fed to :math:`m_t`.
+        eps: :math:`\epsilon`.
+        maximize: maximize the objective.
+        foreach: batch tensors per (device, dtype); ``None`` picks per device.
+    """
+
+    state_keys = ('exp_avg', 'exp_avg_diff', 'exp_avg_sq', 'previous_grad')
+    global_statistics = True  # with max_grad_norm > 0
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float, float] = (0.98, 0.92, 0.99),
+        weight_decay: float = 0.0,
+        *,
+        weight_decouple: bool = False,
+        max_grad_norm: float = 0.0,
+        use_gc: bool = False,
+        r: float = 0.95,
+        adanorm: bool = False,
+        eps: float = 1e-8,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        defaults = dict(
+            lr=check_lr(self, lr),
+            betas=check_betas(self, betas, 3),
+            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
+            weight_decouple=check_bool(self, 'weight_decouple', weight_decouple),
+            max_grad_norm=check_non_negative(self, 'max_grad_norm', max_grad_norm),
+            use_gc=check_bool(self, 'use_gc', use_gc),
+            r=check_range(self, 'r', r, 0.0, 1.0),
+            adanorm=check_bool(self, 'adanorm', adanorm),
+            eps=check_non_negative(self, 'eps', eps),
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def state_keys_for(self, group: dict) -> tuple[str, ...]:
+        return self.state_keys + (('exp_grad_norm',) if group['adanorm'] else ())
+
+    def _prepare(self, group, params, grads, states):
+        if group['max_grad_norm'] > 0.0:
+            norm = F.global_norm(grads)
+            self._finite = torch.isfinite(norm)
+            clip = (group['max_grad_norm'] / (norm + group['eps'])).clamp(max=1.0)
+            self._clipped = dict(zip(map(id, params), torch._foreach_mul(grads, clip)))  # copies; p.grad untouched
+
+    def _update(self, group, params, grads, exp_avg, exp_avg_diff, exp_avg_sq, previous_grad, exp_grad_norm=None):
+        beta1, beta2, beta3 = group['betas']
+        step, lr, wd = group['step'], group['lr'], group['weight_decay']
+        masked = group['max_grad_norm'] > 0.0
+        if masked:
+            grads = [self._clipped[id(p)] for p in params]
+            tensors = params + exp_avg + exp_avg_diff + exp_avg_sq + previous_grad + (exp_grad_norm or [])
+            before = [t.clone() for t in tensors]
+        if group['use_gc']:
+            grads = F.centralize_gradients(grads)
+        if step == 1:
+            torch._foreach_copy_(previous_grad, grads)
+        diff = torch._foreach_sub(grads, previous_grad)
+        torch._foreach_lerp_(
+            exp_avg, F.adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads, 1.0 - beta1
+        )
+        torch._foreach_lerp_(exp_avg_diff, diff, 1.0 - beta2)
+        nesterov = torch._foreach_add(grads, diff, alpha=beta2)
+        torch._foreach_mul_(exp_avg_sq, beta3)
+        torch._foreach_addcmul_(exp_avg_sq, nesterov, nesterov, value=1.0 - beta3)
+        denom = torch._foreach_sqrt(exp_avg_sq)
+        torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta3, step)))
+        torch._foreach_add_(denom, group['eps'])
+        update = torch._foreach_div(exp_avg, self.bias_correction(beta1, step))
+        torch._foreach_add_(update, exp_avg_diff, alpha=beta2 / self.bias_correction(beta2, step))
+        torch._foreach_div_(update, denom)
+        if group['weight_decouple'] and wd > 0.0:
+            torch._foreach_mul_(params, 1.0 - lr * wd)
+        torch._foreach_add_(params, update, alpha=-lr)
+        if not group['weight_decouple'] and wd > 0.0:
+            torch._foreach_div_(params, 1.0 + lr * wd)
+        torch._foreach_copy_(previous_grad, grads)
+        if masked:
+            F.undo_unless_(tensors, before, self._finite)

@@ -1,0 +1,95 @@
+"""AdaSmooth: per-dimension smoothing constants from the effective ratio of the trajectory.
+
+Reference: Lu, "AdaSmooth: An Adaptive Learning Rate Method based on Effective Ratio", arXiv 2022.
+https://arxiv.org/abs/2204.00825
+"""
+
+from __future__ import annotations
+
+import torch
+
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative
+from pytorch_optimizer.registry import register_optimizer
+
+
+@register_optimizer
+class AdaSmooth(BaseOptimizer):
+    r"""RMSprop whose decay follows how directed (effective ratio near 1) or zig-zagging the steps were.
+
+    .. math::
+        e_t = \frac{\left|\sum_{i} \Delta\theta_{t-1-i}\right|}{\sum_{i} |\Delta\theta_{t-1-i}|}, \quad
+        c_t = (\rho_2 - \rho_1) e_t + (1 - \rho_2), \\
+        E[g^2]_t = c_t^2 \odot g_t^2 + (1 - c_t^2) \odot E[g^2]_{t-1}, \quad
+        \theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{E[g^2]_t + \epsilon}} \odot g_t
+
+    All per coordinate, as in the paper. The paper's window of :math:`M` past moves is the whole run so
+    far (:math:`M = t-1`, :math:`O(1)` memory; :math:`e_1 = 0` before any move). The older library
+    reduced :math:`e_t` to one scalar per tensor and counted the initial weights as a first move.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate :math:`\eta`.
+        betas: :math:`(\rho_1, \rho_2)`, the fast and slow decay rates.
+        weight_decay: weight decay coefficient.
+        weight_decouple: decoupled decay instead of L2 added to the gradient.
+        fixed_decay: decay by ``weight_decay`` instead of ``lr * weight_decay`` per step.
+        eps: :math:`\epsilon` inside the square root.
+        maximize: maximize the objective.
+        foreach: batch tensors per (device, dtype); ``None`` picks per device.
+    """
+
+    state_keys = ('prev_param', 'sum_delta', 'sum_abs_delta', 'exp_avg_sq')
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.5, 0.99),
+        weight_decay: float = 0.0,
+        *,
+        weight_decouple: bool = False,
+        fixed_decay: bool = False,
+        eps: float = 1e-6,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        defaults = dict(
+            lr=check_lr(self, lr),
+            betas=check_betas(self, betas),
+            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
+            weight_decouple=check_bool(self, 'weight_decouple', weight_decouple),
+            fixed_decay=check_bool(self, 'fixed_decay', fixed_decay),
+            eps=check_non_negative(self, 'eps', eps),
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def init_state(self, group, param, keys):
+        state = super().init_state(group, param, keys)
+        if 'prev_param' in keys:
+            state['prev_param'] = param.detach().clone()
+        return state
+
+    def _update(self, group, params, grads, prev_param, sum_delta, sum_abs_delta, exp_avg_sq):
+        rho1, rho2 = group['betas']
+        delta = torch._foreach_sub(params, prev_param)
+        torch._foreach_add_(sum_delta, delta)
+        torch._foreach_abs_(delta)
+        torch._foreach_add_(sum_abs_delta, delta)
+        torch._foreach_copy_(prev_param, params)
+        grads = self.apply_weight_decay(group, params, grads)
+        # e = |s| / n, with n floored so that no move yet (s = n = 0) gives e = 0; |s| <= n up to round-off
+        ratio = torch._foreach_abs(sum_delta)
+        torch._foreach_div_(ratio, torch._foreach_clamp_min(sum_abs_delta, torch.finfo(params[0].dtype).tiny))
+        torch._foreach_clamp_max_(ratio, 1.0)
+        torch._foreach_mul_(ratio, rho2 - rho1)
+        torch._foreach_add_(ratio, 1.0 - rho2)
+        torch._foreach_mul_(ratio, ratio)
+        residual = torch._foreach_mul(grads, grads)
+        torch._foreach_sub_(residual, exp_avg_sq)
+        torch._foreach_addcmul_(exp_avg_sq, ratio, residual)
+        denom = torch._foreach_add(exp_avg_sq, group['eps'])
+        torch._foreach_sqrt_(denom)
+        torch._foreach_add_(params, torch._foreach_div(grads, denom), alpha=-group['lr'])

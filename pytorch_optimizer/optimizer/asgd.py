@@ -1,0 +1,135 @@
+"""ASGD: adaptive gradient descent without descent (step size from a local smoothness estimate).
+
+Reference: Malitsky & Mishchenko, "Adaptive Gradient Descent without Descent", ICML 2020.
+https://arxiv.org/abs/1910.09529
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import check_bool, check_non_negative, check_positive, check_range
+from pytorch_optimizer.registry import register_optimizer
+
+
+def _distance(xs, ys, dtype):
+    """Global Euclidean distance between two tensor lists (per-tensor temporaries stay small)."""
+    device = xs[0].device
+    norms = [torch.linalg.vector_norm(x - y).to(device=device, dtype=dtype) for x, y in zip(xs, ys)]
+    return torch.linalg.vector_norm(torch.stack(norms))
+
+
+@register_optimizer
+class ASGD(BaseOptimizer):
+    r"""Gradient descent whose step size follows the inverse local Lipschitz constant of the gradient.
+
+    .. math::
+        \lambda_k = \min\Big\{\sqrt{1 + a\,\theta_{k-1}}\,\lambda_{k-1},\
+            \frac{\lVert x_k - x_{k-1}\rVert}{d\,\lVert g_k - g_{k-1}\rVert}\Big\} + \epsilon, \quad
+        \theta_k = \frac{\lambda_k}{\lambda_{k-1}}, \quad
+        x_{k+1} = x_k - \lambda_k g_k
+
+    with :math:`\lambda_0` = ``lr`` and :math:`\theta_0` = ``theta``. The norms run over every parameter of
+    the group that has a gradient (``global_statistics``); a parameter's first step contributes nothing.
+    The paper's Algorithm 1 is ``amplifier=1, dampening=2, eps=0, theta=inf``; the defaults are the
+    official code's neural-network setting. Without curvature information (:math:`g_k = g_{k-1}`) the ratio
+    is :math:`+\infty`. A non-finite gradient skips the whole group's step (no update, no state change)
+    without a host sync. :math:`\lambda_k` and :math:`\theta_k` are 0-d tensors kept in the group
+    (``adaptive_lr``, ``adaptive_theta``). The older library took the difference of the norms instead
+    of the norm of the differences; this is the paper's estimate.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: the first step size :math:`\lambda_0` (later steps adapt).
+        amplifier: :math:`a`, how fast the step may grow.
+        weight_decay: weight decay :math:`\mu`.
+        weight_decouple: decoupled decay :math:`x(1 - \lambda_k\mu)`; else L2 added to the gradient (and to
+            the gradient differences).
+        fixed_decay: decay by :math:`\mu` instead of :math:`\lambda_k\mu`.
+        theta: :math:`\theta_0` (``math.inf`` as in the paper).
+        dampening: :math:`d`, the divisor of the smoothness bound (2 in the paper's theory).
+        eps: :math:`\epsilon` added to every step size, keeping it positive.
+        maximize: maximize the objective.
+        foreach: batch tensors per (device, dtype); ``None`` picks per device.
+    """
+
+    state_keys = ('prev_param', 'prev_grad')
+    global_statistics = True
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-2,
+        amplifier: float = 0.02,
+        weight_decay: float = 0.0,
+        *,
+        weight_decouple: bool = True,
+        fixed_decay: bool = False,
+        theta: float = 1.0,
+        dampening: float = 1.0,
+        eps: float = 1e-5,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        defaults = dict(
+            lr=check_positive(self, 'lr', lr),
+            amplifier=check_non_negative(self, 'amplifier', amplifier),
+            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
+            weight_decouple=check_bool(self, 'weight_decouple', weight_decouple),
+            fixed_decay=check_bool(self, 'fixed_decay', fixed_decay),
+            theta=check_range(self, 'theta', theta, 0.0, math.inf, high_inclusive=True),
+            dampening=check_positive(self, 'dampening', dampening),
+            eps=check_non_negative(self, 'eps', eps),
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def init_state(self, group, param, keys):
+        return {}  # (x_{k-1}, g_{k-1}) are created from the first (x, g) in _prepare
+
+    def _effective_grads(self, group, params, grads):
+        return grads if group['weight_decouple'] else self.apply_weight_decay(group, params, grads)
+
+    def _prepare(self, group, params, grads, states):
+        grads = self._effective_grads(group, params, grads)
+        for p, g, state in zip(params, grads, states):
+            if 'prev_param' not in state:
+                state['prev_param'] = p.clone()
+                state['prev_grad'] = torch.nan_to_num(g, nan=0.0, posinf=0.0, neginf=0.0)
+        dtype = torch.float64 if all(p.dtype == torch.float64 for p in params) else torch.float32
+        dx = _distance(params, [s['prev_param'] for s in states], dtype)
+        dg = _distance(grads, [s['prev_grad'] for s in states], dtype)
+        finite = torch.isfinite(dx) & torch.isfinite(dg)
+        if 'adaptive_lr' not in group:
+            group['adaptive_lr'] = torch.tensor(group['lr'], dtype=dtype, device=dx.device)
+            group['adaptive_theta'] = torch.tensor(group['theta'], dtype=dtype, device=dx.device)
+        else:
+            prev_lr = group['adaptive_lr'].to(device=dx.device, dtype=dtype)
+            prev_theta = group['adaptive_theta'].to(device=dx.device, dtype=dtype)
+            growth = prev_lr * torch.sqrt(1.0 + group['amplifier'] * prev_theta)
+            ratio = torch.where(dg > 0, dx / (group['dampening'] * dg), math.inf)
+            lam = torch.minimum(growth, ratio)
+            lam = torch.where(torch.isinf(lam), prev_lr, lam) + group['eps']
+            finite &= torch.isfinite(lam)
+            group['adaptive_lr'] = torch.where(finite, lam, prev_lr)
+            group['adaptive_theta'] = torch.where(finite, lam / prev_lr, prev_theta)
+        group['last_step_finite'] = finite
+
+    def _update(self, group, params, grads, prev_param, prev_grad):
+        finite = group['last_step_finite'].to(params[0].device)
+        lam = group['adaptive_lr'].to(device=params[0].device, dtype=params[0].dtype)
+        grads = self._effective_grads(group, params, grads)
+        for x, g, px, pg in zip(params, grads, prev_param, prev_grad):
+            px.copy_(torch.where(finite, x, px))
+            pg.copy_(torch.where(finite, g, pg))
+        if group['weight_decouple'] and group['weight_decay'] > 0.0:
+            factor = 1.0 - group['weight_decay'] * (1.0 if group['fixed_decay'] else lam)
+            factor = torch.as_tensor(factor, dtype=lam.dtype, device=lam.device)
+            torch._foreach_mul_(params, torch.where(finite, factor, 1.0))
+        update = [torch.where(finite, g, 0.0) for g in grads]
+        torch._foreach_mul_(update, -lam)
+        torch._foreach_add_(params, update)

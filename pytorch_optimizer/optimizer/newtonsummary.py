@@ -1,0 +1,427 @@
+"""Newton-summary: per-subset learning rates from a summary of second- and third-order derivatives.
+
+Reference: Wolinski, "Adapting Newton's Method to Neural Networks through a Summary of Higher-Order
+Derivatives", arXiv 2023. https://arxiv.org/abs/2312.03885 (code: p-wol/GroupedNewton, ``grnewt``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from types import SimpleNamespace
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from torch.optim import Optimizer
+
+from pytorch_optimizer.base.exceptions import NoClosureError
+from pytorch_optimizer.base.hessian import dot, gradient
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import (
+    check_bool,
+    check_non_negative,
+    check_positive_int,
+    check_range,
+    owner_name,
+)
+from pytorch_optimizer.lr_scheduler.gen import evaluate, probe_direction
+from pytorch_optimizer.registry import register_optimizer
+
+
+def _groups(model: nn.Module, key: Callable[[str], Any]) -> tuple[list[dict], list[list[str]]]:
+    buckets: dict[Any, tuple[list[Tensor], list[str]]] = {}
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            params, names = buckets.setdefault(key(name), ([], []))
+            params.append(p)
+            names.append(name)
+    return [{'params': ps} for ps, _ in buckets.values()], [ns for _, ns in buckets.values()]
+
+
+def _wb_key(name: str) -> int:
+    last = name.rsplit('.', 1)[-1]
+    return 0 if last == 'weight' else 1 if last == 'bias' else 2
+
+
+def canonical(model: nn.Module) -> tuple[list[dict], list[list[str]]]:
+    """One subset per parameter tensor: ``(param_groups, name_groups)``."""
+    return _groups(model, lambda name: name)
+
+
+def trivial(model: nn.Module) -> tuple[list[dict], list[list[str]]]:
+    """One subset holding every parameter."""
+    return _groups(model, lambda name: 0)
+
+
+def wb(model: nn.Module) -> tuple[list[dict], list[list[str]]]:
+    """Weights (names ending in ``.weight``), biases (``.bias``), the rest; empty subsets dropped."""
+    groups, names = _groups(model, _wb_key)
+    order = sorted(range(len(groups)), key=lambda i: _wb_key(names[i][0]))
+    return [groups[i] for i in order], [names[i] for i in order]
+
+
+partition = SimpleNamespace(canonical=canonical, trivial=trivial, wb=wb)
+
+
+def compute_hg(
+    groups: Sequence[Sequence[Tensor]],
+    loss: Tensor,
+    directions: Sequence[Sequence[Tensor]],
+    *,
+    noregul: bool = False,
+    diagonal: bool = False,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """``(H̄, ḡ, o3)`` of ``loss`` along ``u`` for the partition ``groups`` (float64, on the host).
+
+    ``ḡ_s = Σ_{p∈T_s} <∂L/∂p, u_p>``, ``H̄_st = u_s^T ∇²_st L u_t``, ``o3_s = D³L[u_s, u_s, u_s]``: one
+    backward for ``∇L`` and ``ḡ``, one per row of ``H̄`` and one per ``o3_s`` (skipped with ``noregul``);
+    ``diagonal`` computes only ``H̄_ss``.
+    """
+    sizes = [len(g) for g in groups]
+    params = [p for g in groups for p in g]
+    starts = [sum(sizes[:s]) for s in range(len(groups))]
+    grads = gradient(loss, params)
+    g_bar = [dot(grads[a : a + n], u) for a, n, u in zip(starts, sizes, directions)]
+    S = len(groups)
+    H = torch.zeros(S, S, dtype=torch.float64)
+    o3 = torch.zeros(S, dtype=torch.float64)
+    for s in range(S):
+        cols = [s] if diagonal else list(range(s, S))
+        row = gradient(g_bar[s], [p for t in cols for p in groups[t]], create_graph=not noregul)
+        offset = 0
+        for t in cols:
+            entry = dot(row[offset : offset + sizes[t]], directions[t])
+            offset += sizes[t]
+            H[s, t] = H[t, s] = entry.detach().double().cpu()
+            if t == s and not noregul:
+                o3[s] = dot(gradient(entry, groups[s], create_graph=False), directions[s]).detach().double().cpu()
+    return H, torch.stack([g.detach().double().cpu() for g in g_bar]), o3
+
+
+def _brentq(f: Callable[[float], float], a: float, b: float, maxiter: int) -> tuple[float, bool]:
+    """Brent's root finder on a sign-changing bracket ``[a, b]`` (scipy's ``brentq``); returns (root, converged)."""
+    xtol, rtol = 2e-12, 4 * 2.220446049250313e-16
+    fa, fb = f(a), f(b)
+    if fa == 0.0 or fb == 0.0:
+        return (a, True) if fa == 0.0 else (b, True)
+    if fa * fb > 0:
+        return b, False
+    xpre, xcur, fpre, fcur = a, b, fa, fb
+    xblk = fblk = spre = scur = 0.0
+    for _ in range(maxiter):
+        if fpre * fcur < 0:
+            xblk, fblk, spre = xpre, fpre, xcur - xpre
+            scur = spre
+        if abs(fblk) < abs(fcur):
+            xpre, xcur, xblk, fpre, fcur, fblk = xcur, xblk, xcur, fcur, fblk, fcur
+        delta = (xtol + rtol * abs(xcur)) / 2
+        sbis = (xblk - xcur) / 2
+        if fcur == 0.0 or abs(sbis) < delta:
+            return xcur, True
+        if abs(spre) > delta and abs(fcur) < abs(fpre):
+            if xpre == xblk:
+                stry = -fcur * (xcur - xpre) / (fcur - fpre)
+            else:
+                dpre, dblk = (fpre - fcur) / (xpre - xcur), (fblk - fcur) / (xblk - xcur)
+                stry = -fcur * (fblk * dblk - fpre * dpre) / (dblk * dpre * (fblk - fpre))
+            spre, scur = (scur, stry) if 2 * abs(stry) < min(abs(spre), 3 * abs(sbis) - delta) else (sbis, sbis)
+        else:
+            spre = scur = sbis
+        xpre, fpre = xcur, fcur
+        xcur += scur if abs(scur) > delta else (delta if sbis > 0 else -delta)
+        fcur = f(xcur)
+    return xcur, False
+
+
+def nesterov_lrs(H: Tensor, g: Tensor, o3_: Tensor, damping_int: float) -> tuple[Tensor | None, bool]:
+    """The largest-``‖Dη‖`` solution of ``η = (H̄ + (λ/2)‖Dη‖D²)⁻¹ḡ``, ``D = diag(o3_)``, in float64.
+
+    Returns ``(η, converged)``, or ``(None, False)`` when the solve fails.
+
+    With ``D = 0`` (a loss quadratic on every subset) the ``λ → 0`` limit ``H̄⁻¹ḡ`` is returned when
+    ``H̄ ≻ 0`` (the reference fails there).
+    """
+    H, g, D = (x.detach().to('cpu', torch.float64) for x in (H, g, o3_))
+    lam, D2 = float(damping_int), torch.diag(D * D)
+
+    def lmin(r: float) -> float:
+        return float(torch.linalg.eigvalsh(H + (lam / 2) * r * D2)[0])
+
+    def f(r: float) -> float:
+        return float(torch.linalg.vector_norm(D * torch.linalg.solve(H + (lam / 2) * r * D2, g))) - r
+
+    if bool((D == 0).all()):
+        return (torch.linalg.solve(H, g), True) if lmin(0.0) > 0 else (None, False)
+    if lmin(0.0) > 0:
+        x0 = 0.0
+    elif lam == 0.0:
+        raise ValueError('nesterov_lrs: H̄ is not positive definite and damping_int = 0')
+    elif bool((D > 1e-5).all()):
+        x0 = (2 / lam) * max(0.0, -float(torch.linalg.eigvalsh(H / D[:, None] / D[None, :])[0]))
+    else:
+        x1, previous = 1.0, lmin(0.0)
+        for _ in range(200):
+            current = lmin(x1)
+            if current > 0 or current < previous:
+                break
+            previous, x1 = current, 3 * x1
+        if not lmin(x1) > 0:
+            return None, False
+        x0, ok = _brentq(lmin, 0.0, x1, 200)
+        if not ok:
+            return None, False
+    try:
+        try:
+            f0 = f(x0)
+        except RuntimeError:  # singular at the bracket's end
+            x0 *= 1.001
+            f0 = f(x0)
+        if not f0 > 0:
+            return None, False
+        x1 = x0 + 1
+        for _ in range(200):
+            if f(x1) < 0:
+                break
+            x1 *= 3
+        r, ok = _brentq(f, x0, x1, 100)
+        return torch.linalg.solve(H + (lam / 2) * r * D2, g), ok
+    except RuntimeError:
+        return None, False
+
+
+@register_optimizer
+class NewtonSummary(BaseOptimizer):
+    r"""Per-subset learning rates :math:`\eta \in R^S` from the loss along a direction ``u`` (Newton-summary).
+
+    For a partition :math:`T_1..T_S` (the param groups) and the step :math:`\theta_s \leftarrow \theta_s -
+    \eta_s u_s`, with :math:`\varphi(\eta) = L(\theta - \sum_s \eta_s u_s)`:
+    :math:`\bar g = -\nabla\varphi(0)`, :math:`\bar H = \nabla^2\varphi(0)`,
+    :math:`D = \mathrm{diag}(|{-\partial^3_{s}\varphi(0)}|^{1/3})`, and :math:`\eta^\ast` solves
+
+    .. math::
+        \eta = \Big(\bar H + \frac{\lambda_{int}}{2}\|D\eta\| D^2\Big)^{-1}\bar g
+        \ \text{(largest } \|D\eta\|\text{)}, \qquad c \leftarrow \rho c + (1-\rho)\eta^\ast, \qquad
+        \mathrm{lr}_s = \lambda_1 c_s
+
+    ``u`` is SGD momentum (``buf ← μ buf + (1-μ_d) g``, the first ``buf = g``) or the displacement of one
+    step of ``updater`` (any optimizer over the same parameters, its parameters left untouched).
+    :math:`\bar H, \bar g, D` are computed every ``period_hg`` steps from a batch of ``hg_loader``
+    through ``full_loss(x, y)`` (the original API; ``step()`` then needs no closure) or else from
+    ``closure(backward=False)``, which must return the loss with its graph (``closure()`` is first
+    called as usual for the gradients). The S×S solve runs on the host in float64. A failed cubic
+    solve keeps the previous lrs (the reference sets 0); :math:`D = 0` falls back to
+    :math:`\bar H^{-1}\bar g` when :math:`\bar H \succ 0`; a non-finite summary skips the step.
+    Partitions: ``NewtonSummary.partition.canonical/trivial/wb(model)``. ``requires_closure`` holds
+    unless ``full_loss`` and ``hg_loader`` are given. Not picklable with a lambda ``full_loss``.
+
+    Args:
+        params: parameters or parameter groups (the partition).
+        full_loss: ``full_loss(x, y) -> loss`` for the ``hg_loader`` batches.
+        hg_loader: iterable of batches for the summary, cycled endlessly.
+        damping: :math:`\lambda_1`, factor on the computed lrs.
+        dct_nesterov: ``{'use': bool, 'damping_int': λ_int, 'mom_order3_': EMA factor of D}``.
+        period_hg: steps between two summaries.
+        mom_lrs: :math:`\rho`, EMA factor of the lrs (0 at the first summary).
+        movavg: EMA factor of :math:`(\bar H, \bar g, o_3)`.
+        ridge: :math:`\bar H + \text{ridge}\,I` without the cubic regularization.
+        noregul: plain :math:`\bar H^{-1}\bar g` (no third derivative computed).
+        remove_negative: negative lrs become 0.
+        maintain_true_lrs: with ``remove_negative``, smooth the raw lrs and clip only the applied ones.
+        diagonal: keep only the diagonal of :math:`\bar H`.
+        momentum: :math:`\mu`.
+        momentum_damp: :math:`\mu_d`.
+        updater: an optimizer whose step gives ``u`` (its state advances once per step).
+        loader_pre_hook: maps an ``hg_loader`` batch to ``(x, y)``.
+    """
+
+    state_keys = ('momentum_buffer',)
+    requires_closure = True
+    global_statistics = True
+    partition = partition
+
+    def __init__(
+        self,
+        params: Params,
+        full_loss: Callable[[Any, Any], Tensor] | None = None,
+        hg_loader: Iterable[Any] | None = None,
+        damping: float = 1.0,
+        *,
+        dct_nesterov: dict[str, Any] | None = None,
+        period_hg: int = 1,
+        mom_lrs: float = 0.0,
+        movavg: float = 0.0,
+        ridge: float = 0.0,
+        noregul: bool = False,
+        remove_negative: bool = False,
+        maintain_true_lrs: bool = False,
+        diagonal: bool = False,
+        momentum: float = 0.0,
+        momentum_damp: float = 0.0,
+        updater: Optimizer | None = None,
+        loader_pre_hook: Callable[[Any], tuple[Any, Any]] | None = None,
+    ) -> None:
+        name = owner_name(self)
+        if (full_loss is None) != (hg_loader is None):
+            raise ValueError(f'{name}: give both full_loss and hg_loader, or neither (closure mode)')
+        if full_loss is not None and not callable(full_loss):
+            raise TypeError(f'{name}: full_loss must be callable, got {full_loss!r}')
+        if updater is not None and not isinstance(updater, Optimizer):
+            raise TypeError(f'{name}: updater must be a torch.optim.Optimizer, got {updater!r}')
+        nest = {'use': False, 'damping_int': 0.0, 'mom_order3_': 0.0, **(dct_nesterov or {})}
+        if not isinstance(dct_nesterov, dict | None) or set(nest) - {'use', 'damping_int', 'mom_order3_'}:
+            raise ValueError(f"{name}: dct_nesterov takes 'use', 'damping_int', 'mom_order3_', got {dct_nesterov!r}")
+        defaults = dict(
+            lr=0.0,
+            summary_lr=0.0,
+            damping=check_range(self, 'damping', damping, 0.0, 1.0, low_inclusive=False, high_inclusive=True),
+            nesterov=check_bool(self, "dct_nesterov['use']", nest['use']),
+            damping_int=check_non_negative(self, "dct_nesterov['damping_int']", nest['damping_int']),
+            mom_order3_=check_range(self, "dct_nesterov['mom_order3_']", nest['mom_order3_'], 0.0, 1.0),
+            period_hg=check_positive_int(self, 'period_hg', period_hg),
+            mom_lrs=check_range(self, 'mom_lrs', mom_lrs, 0.0, 1.0),
+            movavg=check_range(self, 'movavg', movavg, 0.0, 1.0),
+            ridge=check_non_negative(self, 'ridge', ridge),
+            noregul=check_bool(self, 'noregul', noregul),
+            remove_negative=check_bool(self, 'remove_negative', remove_negative),
+            maintain_true_lrs=check_bool(self, 'maintain_true_lrs', maintain_true_lrs),
+            diagonal=check_bool(self, 'diagonal', diagonal),
+            momentum=check_range(self, 'momentum', momentum, 0.0, 1.0, high_inclusive=True),
+            momentum_damp=check_range(self, 'momentum_damp', momentum_damp, 0.0, 1.0, high_inclusive=True),
+        )
+        self._full_loss, self._hg_loader, self._updater, self._pre_hook = (
+            full_loss,
+            hg_loader,
+            updater,
+            loader_pre_hook,
+        )
+        self._hg_iter = None
+        super().__init__(params, defaults)
+
+    _EXTRA = ('_full_loss', '_hg_loader', '_updater', '_pre_hook')
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**super().__getstate__(), **{k: getattr(self, k, None) for k in self._EXTRA}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self.__dict__.setdefault('_hg_iter', None)
+        for key in self._EXTRA:
+            self.__dict__.setdefault(key, None)
+
+    def damping_mul(self, factor: float) -> None:
+        """Scale ``damping`` and the current lrs by ``factor`` (e.g. on a plateau)."""
+        for group in self.param_groups:
+            group['damping'] *= factor
+            group['lr'] *= factor
+
+    def _hg_batch(self) -> tuple[Any, Any]:
+        for _ in range(2):
+            if self._hg_iter is None:
+                self._hg_iter = iter(self._hg_loader)
+            try:
+                batch = next(self._hg_iter)
+                return self._pre_hook(batch) if self._pre_hook is not None else batch
+            except StopIteration:
+                self._hg_iter = None
+        raise ValueError(f'{owner_name(self)}: hg_loader is empty')
+
+    @torch.no_grad()
+    def step(self, closure: Callable[..., Any] | None = None) -> Any:
+        """One step ``θ_s ← θ_s − lr_s u_s``; every ``period_hg`` steps the lrs are recomputed first."""
+        if closure is None and self._full_loss is None:
+            raise NoClosureError(owner_name(self), ' (or construct it with full_loss and hg_loader)')
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        active = []
+        for index, group in enumerate(self.param_groups):
+            originals = [p for p in group['params'] if p.grad is not None]
+            fresh = [self.state[p].get('momentum_buffer') is None for p in originals]
+            params, grads, states = self._gather(group)
+            if params:
+                bufs = [s['momentum_buffer'] for s in states]
+                active.append((group, originals, params, grads, bufs, fresh, index))
+        if not active:
+            return loss
+        directions = self._directions(active)
+        shared = self.state['newton_summary']
+        step = shared.setdefault('step', 0)
+        for group, *_ in active:
+            group['step'] += 1
+        ok = True
+        if step % self.defaults['period_hg'] == 0:
+            with torch.enable_grad():
+                value = self._full_loss(*self._hg_batch()) if self._full_loss is not None else evaluate(closure)
+                summary = compute_hg(
+                    [a[1] for a in active],
+                    value,
+                    directions,
+                    noregul=self.defaults['noregul'],
+                    diagonal=self.defaults['diagonal'],
+                )
+            ok = self._set_lrs([a[0] for a in active], [a[6] for a in active], *summary, shared)
+        shared['step'] = step + 1
+        if ok:
+            for (group, _, params, *_), u in zip(active, directions):
+                torch._foreach_add_(params, u, alpha=-group['lr'])
+        return loss
+
+    def _directions(self, active: list) -> list[list[Tensor]]:
+        if self._updater is not None:
+            probe = probe_direction(self._updater, unit_lr=False, restore_state=False)
+            moved = {p: d for ps, ds in probe for p, d in zip(ps, ds)}
+            directions = []
+            for _, originals, params, *_ in active:
+                us = [moved.get(o) for o in originals]
+                us = [
+                    torch.zeros_like(p) if u is None else torch.view_as_real(u) if u.is_complex() else u
+                    for u, p in zip(us, params)
+                ]
+                directions.append(us)
+            return directions
+        for group, _, _, grads, bufs, fresh, _ in active:
+            old = [(b, g) for b, g, f in zip(bufs, grads, fresh) if not f]
+            for b, g, f in zip(bufs, grads, fresh):
+                if f:
+                    b.copy_(g)
+            if old:
+                torch._foreach_mul_([b for b, _ in old], group['momentum'])
+                torch._foreach_add_([b for b, _ in old], [g for _, g in old], alpha=1.0 - group['momentum_damp'])
+        return [a[4] for a in active]
+
+    def _set_lrs(self, groups: list[dict], indices: list[int], H: Tensor, g: Tensor, o3: Tensor, shared: dict) -> bool:
+        cfg = self.defaults
+        if not bool(torch.isfinite(H).all() and torch.isfinite(g).all() and torch.isfinite(o3).all()):
+            return False  # a non-finite gradient somewhere: skip the whole step (no NaN spreads)
+        ids = torch.tensor(indices)
+        same = 'ids' in shared and torch.equal(shared['ids'], ids)
+        if cfg['movavg'] > 0 and same:
+            m = cfg['movavg']
+            H, g, o3 = (
+                m * old + (1 - m) * new for old, new in zip((shared['H'], shared['g'], shared['o3']), (H, g, o3))
+            )
+        o3_ = o3.abs().pow(1 / 3)
+        if cfg['mom_order3_'] > 0 and same:
+            o3_ = cfg['mom_order3_'] * shared['o3_'] + (1 - cfg['mom_order3_']) * o3_
+        shared.update(ids=ids, H=H, g=g, o3=o3, o3_=o3_)
+        lrs, found = None, False
+        try:
+            if cfg['noregul'] or not cfg['nesterov']:
+                ridge = 0.0 if cfg['noregul'] else cfg['ridge']
+                lrs = torch.linalg.solve(H + ridge * torch.eye(len(g), dtype=H.dtype), g)
+                found = True
+            else:
+                lrs, found = nesterov_lrs(H, g, o3_, cfg['damping_int'])
+        except RuntimeError:
+            found = False
+        if not found or lrs is None or not bool(torch.isfinite(lrs).all()):
+            return True  # keep the previous lrs
+        clip = cfg['remove_negative']
+        if clip and not cfg['maintain_true_lrs']:
+            lrs = lrs.clamp(min=0.0)
+        rho = cfg['mom_lrs'] if shared['step'] > 0 else 0.0
+        for group, lr in zip(groups, lrs.tolist()):
+            group['summary_lr'] = rho * group['summary_lr'] + (1 - rho) * lr
+            group['lr'] = group['damping'] * (max(group['summary_lr'], 0.0) if clip else group['summary_lr'])
+        return True

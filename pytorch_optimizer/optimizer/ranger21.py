@@ -1,0 +1,232 @@
+"""Ranger21: AdamW with eight components selected from the literature.
+
+Reference: Wright & Demeure, "Ranger21: a synergistic deep learning optimizer", arXiv 2021.
+https://arxiv.org/abs/2106.13731
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch.nn.functional import softplus
+
+from pytorch_optimizer.base import functional as F
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import (
+    check_betas,
+    check_bool,
+    check_lr,
+    check_non_negative,
+    check_positive,
+    check_positive_int,
+    check_range,
+)
+from pytorch_optimizer.plugins.agc import agc, unit_norm
+from pytorch_optimizer.registry import register_optimizer
+
+
+@register_optimizer
+class Ranger21(BaseOptimizer):
+    r"""AdamW core + AGC, GC, positive-negative momentum, norm loss, stable weight decay, schedule, Lookahead.
+
+    Per step :math:`t` (Algorithm 1 of the paper), with :math:`g_t` clipped by AGC and centralized:
+
+    .. math::
+        m_t = \beta_1^2 m_{t-2} + (1-\beta_1^2) g_t, \quad
+        v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2, \quad v^{\max}_t = \max(v^{\max}_{t-1}, v_t), \\
+        \hat m_t = \frac{(1+\beta_0) m_t - \beta_0 m_{t-1}}{\sqrt{(1+\beta_0)^2 + \beta_0^2}\,(1-\beta_1^t)}, \quad
+        \bar v_t = \mathrm{mean}\Big(\frac{v_t}{1-\beta_2^t}\Big), \\
+        \theta_t = \theta_{t-1} - \eta_t \Big(\frac{\hat m_t}{\sqrt{v^{\max}_t / (1-\beta_2^t)} + \epsilon}
+        + \frac{\lambda\,\theta_{t-1}}{\sqrt{\bar v_t} + \epsilon}
+        + 2\lambda_n\Big(1 - \frac{1}{\lVert\theta_{t-1}\rVert_u + \epsilon}\Big)\theta_{t-1}\Big)
+
+    (the three terms are evaluated at :math:`\theta_{t-1}`; the official code applies them one after the
+    other), then Lookahead every ``lookahead_merge_time`` steps. :math:`\bar v_t` is the mean over every
+    element of the group (a non-finite mean skips the group's step); :math:`\lVert\cdot\rVert_u` the norm
+    per output unit. :math:`\eta_t` warms up linearly over :math:`\lceil 2/(1-\beta_2)\rceil` steps (22% of
+    ``num_iterations`` if that is over 45%) and decays linearly to ``warm_down_min_lr`` over the last 28%.
+    ``use_softplus`` (:math:`\mathrm{softplus}_\beta` of the denominator) and ``normalize_gradients``
+    (:math:`g / (\mathrm{std}(g) + \epsilon)` after GC) were added by the authors after the paper: both off
+    gives the paper's algorithm. The older library fixes :math:`\beta_0 = 1` in :math:`\hat m_t`, normalizes
+    it with :math:`\beta_2`, and writes the AMSGrad maximum into :math:`v_t` (a no-op); the paper's forms
+    are used here.
+
+    Args:
+        params: parameters or parameter groups.
+        num_iterations: total number of steps (for the schedule).
+        lr: peak learning rate :math:`\eta`.
+        beta0: positive-negative momentum coefficient :math:`\beta_0`.
+        betas: :math:`(\beta_1, \beta_2)`.
+        use_softplus: softplus of the denominator.
+        beta_softplus: the softplus' :math:`\beta`.
+        disable_lr_scheduler: constant :math:`\eta_t = \eta`.
+        num_warm_up_iterations: warm-up length (None: automatic, see above).
+        num_warm_down_iterations: warm-down length (None: 28% of ``num_iterations``).
+        warm_down_min_lr: learning rate at the end of the warm-down.
+        agc_clipping_value: AGC's maximal gradient-to-weight norm ratio.
+        agc_eps: AGC's floor of the weight norm.
+        centralize_gradients: gradient centralization.
+        normalize_gradients: gradient normalization by the standard deviation.
+        lookahead_merge_time: Lookahead's period.
+        lookahead_blending_alpha: Lookahead's slow step.
+        weight_decay: :math:`\lambda` of the stable weight decay.
+        weight_decouple: stable decoupled decay (the paper's); else L2 added to the raw gradient.
+        fixed_decay: stable decay without the factor :math:`\eta_t`.
+        norm_loss_factor: :math:`\lambda_n`.
+        adam_debias: AdamD — no :math:`1/(1-\beta_1^t)`.
+        eps: :math:`\epsilon`.
+        maximize: maximize the objective.
+        foreach: batch tensors per (device, dtype); ``None`` picks per device.
+    """
+
+    state_keys = ('grad_ma', 'neg_grad_ma', 'variance_ma', 'max_variance_ma', 'lookahead_params')
+    global_statistics = True
+
+    def __init__(
+        self,
+        params: Params,
+        num_iterations: int,
+        lr: float = 1e-3,
+        beta0: float = 0.9,
+        betas: tuple[float, float] = (0.9, 0.999),
+        use_softplus: bool = True,
+        beta_softplus: float = 50.0,
+        disable_lr_scheduler: bool = False,
+        num_warm_up_iterations: int | None = None,
+        num_warm_down_iterations: int | None = None,
+        warm_down_min_lr: float = 3e-5,
+        agc_clipping_value: float = 1e-2,
+        agc_eps: float = 1e-3,
+        centralize_gradients: bool = True,
+        normalize_gradients: bool = True,
+        lookahead_merge_time: int = 5,
+        lookahead_blending_alpha: float = 0.5,
+        weight_decay: float = 1e-4,
+        *,
+        weight_decouple: bool = True,
+        fixed_decay: bool = False,
+        norm_loss_factor: float = 1e-4,
+        adam_debias: bool = False,
+        eps: float = 1e-8,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        num_iterations = check_positive_int(self, 'num_iterations', num_iterations)
+        betas = check_betas(self, betas)
+        if num_warm_up_iterations is None:
+            warm_up = math.ceil(2.0 / (1.0 - betas[1]))
+            num_warm_up_iterations = int(0.22 * num_iterations) if warm_up > 0.45 * num_iterations else warm_up
+        if num_warm_down_iterations is None:
+            num_warm_down_iterations = num_iterations - int(0.72 * num_iterations)
+        flags = ('use_softplus', 'disable_lr_scheduler', 'centralize_gradients', 'normalize_gradients')
+        values = (use_softplus, disable_lr_scheduler, centralize_gradients, normalize_gradients)
+        defaults = {name: check_bool(self, name, v) for name, v in zip(flags, values)}
+        for name, v in zip(
+            ('weight_decouple', 'fixed_decay', 'adam_debias'), (weight_decouple, fixed_decay, adam_debias)
+        ):
+            defaults[name] = check_bool(self, name, v)
+        defaults.update(
+            num_iterations=num_iterations,
+            lr=check_lr(self, lr),
+            beta0=check_non_negative(self, 'beta0', beta0),
+            betas=betas,
+            beta_softplus=check_positive(self, 'beta_softplus', beta_softplus),
+            num_warm_up_iterations=check_positive_int(
+                self, 'num_warm_up_iterations', num_warm_up_iterations, allow_zero=True
+            ),
+            num_warm_down_iterations=check_positive_int(
+                self, 'num_warm_down_iterations', num_warm_down_iterations, allow_zero=True
+            ),
+            warm_down_min_lr=check_lr(self, warm_down_min_lr, 'warm_down_min_lr'),
+            agc_clipping_value=check_positive(self, 'agc_clipping_value', agc_clipping_value),
+            agc_eps=check_non_negative(self, 'agc_eps', agc_eps),
+            lookahead_merge_time=check_positive_int(self, 'lookahead_merge_time', lookahead_merge_time),
+            lookahead_blending_alpha=check_range(
+                self, 'lookahead_blending_alpha', lookahead_blending_alpha, 0.0, 1.0, high_inclusive=True
+            ),
+            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
+            norm_loss_factor=check_non_negative(self, 'norm_loss_factor', norm_loss_factor),
+            eps=check_non_negative(self, 'eps', eps),
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def init_state(self, group, param, keys):
+        state = super().init_state(group, param, keys)
+        if 'lookahead_params' in keys:
+            state['lookahead_params'] = param.detach().clone()
+        return state
+
+    @staticmethod
+    def schedule(group: dict, step: int) -> float:
+        """:math:`\\eta_t`: linear warm-up, flat, linear warm-down (a Python float)."""
+        lr = group['lr']
+        if group['disable_lr_scheduler']:
+            return lr
+        warm_up, warm_down = group['num_warm_up_iterations'], group['num_warm_down_iterations']
+        if warm_up > 0:
+            lr *= min(1.0, step / warm_up)
+        start = group['num_iterations'] - warm_down
+        if warm_down > 0 and step > start:
+            lr += (group['warm_down_min_lr'] - lr) * min(1.0, (step - start) / warm_down)
+        return lr
+
+    def _prepare(self, group, params, grads, states):
+        processed = grads
+        if not group['weight_decouple']:
+            processed = F.apply_weight_decay(params, processed, group['lr'], group['weight_decay'], False)
+        processed = [agc(p, g, group['agc_eps'], group['agc_clipping_value']) for p, g in zip(params, processed)]
+        if group['centralize_gradients']:
+            processed = F.centralize_gradients(processed)
+        if group['normalize_gradients']:
+            processed = [g / (g.std() + group['eps']) if g.numel() > 2 else g for g in processed]
+        grads = processed  # copies (p.grad is untouched), handed to the batched update below
+        self._processed = dict(zip(map(id, params), grads))
+        beta2 = group['betas'][1]
+        partials = [s['variance_ma'].mul(beta2).addcmul_(g, g, value=1.0 - beta2).sum() for s, g in zip(states, grads)]
+        total = F.ordered_sum(partials, params[0].dtype)
+        mean = total / (self.bias_correction(beta2, group['step']) * sum(p.numel() for p in params))
+        self._variance_mean, self._finite = mean, torch.isfinite(mean)
+
+    def _update(self, group, params, grads, grad_ma, neg_grad_ma, variance_ma, max_variance_ma, lookahead_params):
+        beta1, beta2 = group['betas']
+        beta0, step, eps = group['beta0'], group['step'], group['eps']
+        grads = [self._processed[id(p)] for p in params]
+        tensors = params + grad_ma + neg_grad_ma + variance_ma + max_variance_ma + lookahead_params
+        before = [t.clone() for t in tensors]
+        lr = self.schedule(group, step)
+        torch._foreach_mul_(variance_ma, beta2)
+        torch._foreach_addcmul_(variance_ma, grads, grads, value=1.0 - beta2)
+        torch._foreach_maximum_(max_variance_ma, variance_ma)
+        # positive-negative momentum: two EMAs updated on alternate steps
+        current, previous = (grad_ma, neg_grad_ma) if step % 2 == 1 else (neg_grad_ma, grad_ma)
+        torch._foreach_lerp_(current, grads, 1.0 - beta1**2)
+        update = torch._foreach_mul(current, 1.0 + beta0)
+        torch._foreach_add_(update, previous, alpha=-beta0)
+        step_size = lr / math.hypot(1.0 + beta0, beta0)
+        if not group['adam_debias']:
+            step_size /= self.bias_correction(beta1, step)
+        denom = torch._foreach_sqrt(max_variance_ma)
+        torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta2, step)))
+        torch._foreach_add_(denom, eps)
+        if group['use_softplus']:
+            denom = [softplus(d, beta=group['beta_softplus']) for d in denom]
+        torch._foreach_div_(update, denom)
+        # stable weight decay and norm loss, both proportional to theta_{t-1}: one multiplicative factor
+        shrink = 0.0
+        if group['weight_decouple'] and group['weight_decay'] > 0.0:
+            swd = group['weight_decay'] * (1.0 if group['fixed_decay'] else lr)
+            shrink = swd / (self._variance_mean.sqrt() + eps).to(params[0].dtype)
+        factors = [1.0 - shrink for _ in params]
+        if group['norm_loss_factor'] > 0.0:
+            norm_loss = 2.0 * group['norm_loss_factor'] * lr
+            factors = [f - norm_loss * (1.0 - 1.0 / (unit_norm(p) + eps)) for f, p in zip(factors, params)]
+        for p, f in zip(params, factors):
+            p.mul_(f)
+        torch._foreach_add_(params, update, alpha=-step_size)
+        if step % group['lookahead_merge_time'] == 0:
+            torch._foreach_lerp_(lookahead_params, params, group['lookahead_blending_alpha'])
+            torch._foreach_copy_(params, lookahead_params)
+        F.undo_unless_(tensors, before, self._finite)
