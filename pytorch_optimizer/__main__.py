@@ -3,7 +3,9 @@
 * ``list [PATTERN]`` — registered optimizers, schedulers and wrappers (name, class, paper, kind);
 * ``info NAME`` — signature, defaults and reference of one entry;
 * ``compare [NAME ...] [--task teacher|rosenbrock|all]`` — trains the same model from the same seed
-  with each optimizer on embedded tasks and prints final loss, accuracy, ms/step and state bytes.
+  with each optimizer on embedded tasks and prints final loss, accuracy, ms/step and state bytes;
+  ``NAME+gen`` / ``NAME+genapprox`` add the GeN learning-rate method (exact / parabola fit);
+* ``lr-find [NAME]`` — the learning-rate range test on an embedded task.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import sys
 from collections.abc import Sequence
 
 import pytorch_optimizer  # noqa: F401  (registers everything)
+from pytorch_optimizer.lr_finder import add_lr_find_arguments, cmd_lr_find
 from pytorch_optimizer.registry import LR_SCHEDULERS, OPTIMIZERS, WRAPPERS, Entry
-from pytorch_optimizer.tasks import TASKS, Result, train
+from pytorch_optimizer.tasks import TASKS, Result, split_name, train
 
 DEFAULT_COMPARE = ('sgd', 'adamw', 'adabelief', 'adamp', 'lion', 'radam', 'adan', 'lamb', 'prodigy')
 LR_GRID = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
@@ -83,14 +86,16 @@ def _best(name: str, task_name: str, steps: int, lrs: Sequence[float], seed: int
 def cmd_compare(args: argparse.Namespace) -> int:
     names = args.names or [n for n in DEFAULT_COMPARE if n in OPTIMIZERS.entries]
     for name in names:
-        OPTIMIZERS.entry(name)  # unknown names fail before any training
+        OPTIMIZERS.entry(split_name(name)[0])  # unknown names fail before any training
     tasks = list(TASKS) if args.task == 'all' else [args.task]
     lrs = LR_GRID if args.lr == 'auto' else (float(args.lr),)
     results, total = [], len(names) * len(tasks)
     for i, (task, name) in enumerate((t, n) for t in tasks for n in names):
         _progress(i, total, f'{name} on {task}')
         steps = args.steps or TASKS[task]().default_steps
-        results.append(_best(OPTIMIZERS.entry(name).key, task, steps, lrs, args.seed))
+        base, method = split_name(name)
+        key = OPTIMIZERS.entry(base).key + (f'+{method}' if method else '')
+        results.append(_best(key, task, steps, lrs, args.seed))
     _progress(total, total, 'done')
     rows = [
         (
@@ -150,13 +155,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument('name')
     p.set_defaults(func=cmd_info)
     p = sub.add_parser('compare', help='train the same model with several optimizers and compare')
-    p.add_argument('names', nargs='*', help=f'registry keys (default: {" ".join(DEFAULT_COMPARE)})')
+    p.add_argument('names', nargs='*', help=f'registry keys, NAME+gen for GeN (default: {" ".join(DEFAULT_COMPARE)})')
     p.add_argument('--task', choices=[*TASKS, 'all'], default='all')
     p.add_argument('--steps', type=int, default=None, help='steps per run (default: per task)')
     p.add_argument('--lr', default='auto', help="a learning rate, or 'auto' (best of a small grid)")
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--plot', default=None, metavar='FILE', help='write loss curves (needs matplotlib)')
     p.set_defaults(func=cmd_compare)
+    p = sub.add_parser('lr-find', help='LR range test on an embedded task')
+    add_lr_find_arguments(p)
+    p.set_defaults(func=cmd_lr_find)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -122,10 +122,28 @@ def build_optimizer(name: str, model: nn.Module, lr: float, steps: int) -> torch
     return factory(list(model.parameters()), **kwargs)
 
 
+LR_METHODS = {'gen': ('exact', 1), 'genapprox': ('approx', 4)}
+
+
+def split_name(name: str) -> tuple[str, str | None]:
+    """``'adam+gen'`` -> ``('adam', 'gen')``: an optimizer with a second-order learning-rate method."""
+    base, _, method = name.partition('+')
+    if method and method not in LR_METHODS:
+        raise ValueError(f'unknown learning-rate method {method!r} in {name!r}; choose from {sorted(LR_METHODS)}')
+    return base, method or None
+
+
 def train(name: str, task: Task, lr: float, steps: int, seed: int = 0, evaluate_every: int = 10) -> Result:
-    """Train ``task`` with optimizer ``name`` and return the loss curve and costs."""
+    """Train ``task`` with optimizer ``name`` (``'adam+gen'``: with GeN) and return the loss curve and costs."""
+    from pytorch_optimizer.lr_scheduler.gen import GeN
+
+    base, method = split_name(name)
     model = task.model(seed)
-    optimizer = build_optimizer(name, model, lr, steps)
+    optimizer = build_optimizer(base, model, lr, steps)
+    scheduler = None
+    if method is not None:
+        mode, every = LR_METHODS[method]
+        scheduler = GeN(optimizer, 0.0, 10.0, mode=mode, update_every=every)
     create_graph = bool(getattr(optimizer, 'second_order', False))
     result = Result(name, task.name, lr, num_params=sum(p.numel() for p in model.parameters()))
     elapsed = 0.0
@@ -140,6 +158,8 @@ def train(name: str, task: Task, lr: float, steps: int, seed: int = 0, evaluate_
 
         closure()
         start = time.perf_counter()
+        if scheduler is not None:
+            scheduler.step(closure)
         optimizer.step(closure) if getattr(optimizer, 'requires_closure', False) else optimizer.step()
         elapsed += time.perf_counter() - start
         if step % evaluate_every == 0 or step == steps - 1:

@@ -1,0 +1,97 @@
+"""AdaMax: Adam with the infinity norm.
+
+Reference: Kingma & Ba, 'Adam: A Method for Stochastic Optimization', ICLR 2015, Section 7.1.
+https://arxiv.org/abs/1412.6980
+"""
+
+from __future__ import annotations
+
+import torch
+
+from pytorch_optimizer.base.functional import adanorm_grads, cautious_
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
+from pytorch_optimizer.registry import register_optimizer
+
+
+@register_optimizer
+class AdaMax(BaseOptimizer):
+    r"""Adam whose second moment is replaced by an exponentially weighted infinity norm.
+
+    .. math::
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad
+        u_t = \max(\beta_2 u_{t-1}, |g_t| + \epsilon), \quad
+        \theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t} \frac{m_t}{u_t}
+
+    :math:`\epsilon` inside the max (as in ``torch.optim.Adamax``) keeps :math:`u_t > 0`; with the same
+    settings (``weight_decouple=False``) the trajectory equals ``torch.optim.Adamax``.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate :math:`\eta`.
+        betas: :math:`(\beta_1, \beta_2)`.
+        weight_decay: weight decay coefficient.
+        weight_decouple: decoupled (AdamW-style) decay instead of L2 added to the gradient.
+        fixed_decay: decay by ``weight_decay`` instead of ``lr * weight_decay`` per step.
+        r: AdaNorm's gradient-norm EMA coefficient (used with ``adanorm``).
+        adanorm: AdaNorm-correct the gradient fed to :math:`m_t`.
+        adam_debias: AdamD — do not bias-correct the step size.
+        cautious: mask update coordinates whose sign disagrees with the gradient (rescaled by the kept fraction).
+        eps: :math:`\epsilon`.
+        maximize: maximize the objective.
+        foreach: batch tensors per (device, dtype); ``None`` picks per device.
+    """
+
+    state_keys = ('exp_avg', 'exp_inf')
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        weight_decay: float = 0.0,
+        *,
+        weight_decouple: bool = False,
+        fixed_decay: bool = False,
+        r: float = 0.95,
+        adanorm: bool = False,
+        adam_debias: bool = False,
+        cautious: bool = False,
+        eps: float = 1e-8,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        flags = ('weight_decouple', 'fixed_decay', 'adanorm', 'adam_debias', 'cautious')
+        values = (weight_decouple, fixed_decay, adanorm, adam_debias, cautious)
+        defaults = {name: check_bool(self, name, v) for name, v in zip(flags, values)}
+        defaults.update(
+            lr=check_lr(self, lr),
+            betas=check_betas(self, betas),
+            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
+            r=check_range(self, 'r', r, 0.0, 1.0),
+            eps=check_non_negative(self, 'eps', eps),
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def state_keys_for(self, group: dict) -> tuple[str, ...]:
+        return self.state_keys + (('exp_grad_norm',) if group['adanorm'] else ())
+
+    def _update(self, group, params, grads, exp_avg, exp_inf, exp_grad_norm=None):
+        beta1, beta2 = group['betas']
+        grads = self.apply_weight_decay(group, params, grads)
+        moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
+        torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
+        torch._foreach_mul_(exp_inf, beta2)
+        abs_grads = torch._foreach_abs(grads)
+        torch._foreach_add_(abs_grads, group['eps'])
+        torch._foreach_maximum_(exp_inf, abs_grads)
+
+        step_size = group['lr'] if group['adam_debias'] else group['lr'] / self.bias_correction(beta1, group['step'])
+        if group['cautious']:
+            update = torch._foreach_div(exp_avg, exp_inf)
+            cautious_(update, grads)
+            torch._foreach_add_(params, update, alpha=-step_size)
+        else:
+            torch._foreach_addcdiv_(params, exp_avg, exp_inf, value=-step_size)

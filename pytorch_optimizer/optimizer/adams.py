@@ -1,0 +1,133 @@
+"""AdamS: Adam with stable weight decay.
+
+Reference: Xie et al., "On the Overlooked Pitfalls of Weight Decay and How to Mitigate Them: A Gradient-Norm
+Perspective", NeurIPS 2023. https://arxiv.org/abs/2011.11152
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from pytorch_optimizer.base.functional import adanorm_grads, global_norm, zero_unless
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
+from pytorch_optimizer.registry import register_optimizer
+
+
+@register_optimizer
+class AdamS(BaseOptimizer):
+    r"""Adam whose decoupled weight decay is divided by the root of the mean second moment.
+
+    .. math::
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2, \quad
+        \hat v_t = \frac{v_t}{1-\beta_2^t}, \quad \bar v_t = \mathrm{mean}(\hat v_t), \\
+        \theta_t = \theta_{t-1}\Big(1 - \frac{\eta\lambda}{\sqrt{\bar v_t} + \epsilon}\Big)
+            - \frac{\eta}{1-\beta_1^t} \frac{m_t}{\sqrt{\hat v_t} + \epsilon}
+
+    :math:`\bar v_t` is the mean over every element of the group (the paper's whole model is one group);
+    the :math:`\epsilon` added to :math:`\sqrt{\bar v_t}` (not in the paper) avoids a division by zero when
+    all gradients vanish. ``fixed_decay`` drops :math:`\eta` from the decay; ``weight_decouple=False`` adds
+    :math:`\lambda\theta` to the gradient instead (plain L2, no stable scaling). ``ams_bound`` uses the
+    running maximum of :math:`v_t` in both places. A non-finite gradient anywhere in the group skips the
+    group's step (parameters unchanged; the moments see a zero gradient).
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate :math:`\eta`.
+        betas: :math:`(\beta_1, \beta_2)`.
+        weight_decay: :math:`\lambda`.
+        weight_decouple: stable decoupled decay (the paper's); else L2 added to the gradient.
+        fixed_decay: decay by :math:`\lambda / (\sqrt{\bar v_t}+\epsilon)` without :math:`\eta`.
+        ams_bound: use the running maximum of :math:`v_t` (AMSGrad).
+        r: AdaNorm's gradient-norm EMA coefficient (used with ``adanorm``).
+        adanorm: AdaNorm-correct the gradient fed to :math:`m_t`.
+        adam_debias: AdamD — do not divide the step size by :math:`1-\beta_1^t`.
+        eps: :math:`\epsilon`.
+        maximize: maximize the objective.
+        foreach: batch tensors per (device, dtype); ``None`` picks per device.
+    """
+
+    state_keys = ('exp_avg', 'exp_avg_sq')
+    global_statistics = True
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        weight_decay: float = 1e-4,
+        *,
+        weight_decouple: bool = True,
+        fixed_decay: bool = False,
+        ams_bound: bool = False,
+        r: float = 0.95,
+        adanorm: bool = False,
+        adam_debias: bool = False,
+        eps: float = 1e-8,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        flags = ('weight_decouple', 'fixed_decay', 'ams_bound', 'adanorm', 'adam_debias')
+        values = (weight_decouple, fixed_decay, ams_bound, adanorm, adam_debias)
+        defaults = {name: check_bool(self, name, v) for name, v in zip(flags, values)}
+        defaults.update(
+            lr=check_lr(self, lr),
+            betas=check_betas(self, betas),
+            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
+            r=check_range(self, 'r', r, 0.0, 1.0),
+            eps=check_non_negative(self, 'eps', eps),
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def state_keys_for(self, group: dict) -> tuple[str, ...]:
+        extra = (('max_exp_avg_sq',) if group['ams_bound'] else ()) + (('exp_grad_norm',) if group['adanorm'] else ())
+        return self.state_keys + extra
+
+    def _prepare(self, group, params, grads, states):
+        """Update the moments of the whole group first: the decay of every tensor needs :math:`\\bar v_t`."""
+        beta1, beta2 = group['betas']
+        ok = torch.isfinite(global_norm(grads))
+        grads = zero_unless(ok, grads)
+        if not group['weight_decouple'] and group['weight_decay'] > 0.0:
+            torch._foreach_add_(grads, params, alpha=group['weight_decay'])
+        exp_avg, exp_avg_sq = [s['exp_avg'] for s in states], [s['exp_avg_sq'] for s in states]
+        if group['adanorm']:
+            moment_grads = adanorm_grads(grads, [s['exp_grad_norm'] for s in states], group['r'])
+        else:
+            moment_grads = grads
+        torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
+        torch._foreach_mul_(exp_avg_sq, beta2)
+        torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
+        if group['ams_bound']:
+            torch._foreach_maximum_([s['max_exp_avg_sq'] for s in states], exp_avg_sq)
+            exp_avg_sq = [s['max_exp_avg_sq'] for s in states]
+
+        decay = torch.ones((), dtype=params[0].dtype, device=params[0].device)
+        if group['weight_decouple'] and group['weight_decay'] > 0.0:
+            numel = sum(v.numel() for v in exp_avg_sq)
+            mean = torch.stack([v.sum() for v in exp_avg_sq]).sum() / (
+                numel * self.bias_correction(beta2, group['step'])
+            )
+            wd = group['weight_decay'] * (1.0 if group['fixed_decay'] else group['lr'])
+            decay = 1.0 - wd / (mean.sqrt() + group['eps'])
+        ok = ok & torch.isfinite(decay)
+        self._stable = (torch.where(ok, decay, 1.0), ok)
+
+    def _update(self, group, params, grads, exp_avg, exp_avg_sq, max_exp_avg_sq=None, exp_grad_norm=None):
+        beta1, beta2 = group['betas']
+        step = group['step']
+        decay, ok = self._stable
+        if group['ams_bound']:
+            exp_avg_sq = max_exp_avg_sq
+        torch._foreach_mul_(params, decay)
+        denom = torch._foreach_sqrt(exp_avg_sq)
+        torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta2, step)))
+        torch._foreach_add_(denom, group['eps'])
+        step_size = group['lr'] if group['adam_debias'] else group['lr'] / self.bias_correction(beta1, step)
+        update = torch._foreach_div(exp_avg, denom)
+        torch._foreach_mul_(update, ok.to(params[0].dtype) * -step_size)
+        torch._foreach_add_(params, update)

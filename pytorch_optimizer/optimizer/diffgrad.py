@@ -1,0 +1,141 @@
+"""diffGrad: Adam damped by the change of the gradient.
+
+Reference: Dubey et al., "diffGrad: An Optimization Method for Convolutional Neural Networks", IEEE TNNLS 2019.
+https://arxiv.org/abs/1909.11015
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from pytorch_optimizer.base.functional import adanorm_grads, cautious_, rectification
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import (
+    check_betas,
+    check_bool,
+    check_lr,
+    check_non_negative,
+    check_positive_int,
+    check_range,
+)
+from pytorch_optimizer.registry import register_optimizer
+
+
+@register_optimizer(variants={'diffrgrad': {'rectify': True}})
+class DiffGrad(BaseOptimizer):
+    r"""Adam whose step is scaled per coordinate by a friction coefficient of the gradient change.
+
+    .. math::
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2, \quad
+        \xi_t = \mathrm{sigmoid}(|g_{t-1} - g_t|), \\
+        \theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t} \frac{\xi_t \odot m_t}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}
+
+    with :math:`g_0 = 0`. With ``rectify`` (variant ``diffrgrad``) the step is multiplied by RAdam's
+    :math:`r_t` and, while :math:`\rho_t <` ``n_sma_threshold``, is the momentum step :math:`m_t` without
+    friction (or none). The older library skipped :math:`\xi_t` without ``rectify``; the paper applies it
+    always. :math:`\epsilon` is added to the bias-corrected root as in the paper (the authors' code adds it
+    to :math:`\sqrt{v_t}`).
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate :math:`\eta`.
+        betas: :math:`(\beta_1, \beta_2)`.
+        weight_decay: weight decay coefficient.
+        weight_decouple: decoupled (AdamW-style) decay instead of L2 added to the gradient.
+        fixed_decay: decay by ``weight_decay`` instead of ``lr * weight_decay`` per step.
+        rectify: RAdam rectification (variant ``diffrgrad``).
+        n_sma_threshold: :math:`\rho_t` from which the rectified adaptive step is used.
+        degenerated_to_sgd: before that, take a momentum step (else no step).
+        ams_bound: use the running maximum of :math:`v_t` (AMSGrad).
+        r: AdaNorm's gradient-norm EMA coefficient (used with ``adanorm``).
+        adanorm: AdaNorm-correct the gradient fed to :math:`m_t`.
+        adam_debias: AdamD — do not divide the step size by :math:`1-\beta_1^t`.
+        cautious: mask update coordinates whose sign disagrees with the gradient (rescaled by the kept fraction).
+        eps: :math:`\epsilon`.
+        maximize: maximize the objective.
+        foreach: batch tensors per (device, dtype); ``None`` picks per device.
+    """
+
+    state_keys = ('exp_avg', 'exp_avg_sq', 'previous_grad')
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        weight_decay: float = 0.0,
+        *,
+        weight_decouple: bool = True,
+        fixed_decay: bool = False,
+        rectify: bool = False,
+        n_sma_threshold: int = 5,
+        degenerated_to_sgd: bool = True,
+        ams_bound: bool = False,
+        r: float = 0.95,
+        adanorm: bool = False,
+        adam_debias: bool = False,
+        cautious: bool = False,
+        eps: float = 1e-8,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        flags = ('weight_decouple', 'fixed_decay', 'rectify', 'degenerated_to_sgd', 'ams_bound', 'adanorm')
+        values = (weight_decouple, fixed_decay, rectify, degenerated_to_sgd, ams_bound, adanorm)
+        defaults = {name: check_bool(self, name, v) for name, v in zip(flags, values)}
+        defaults.update(
+            lr=check_lr(self, lr),
+            betas=check_betas(self, betas),
+            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
+            n_sma_threshold=check_positive_int(self, 'n_sma_threshold', n_sma_threshold),
+            r=check_range(self, 'r', r, 0.0, 1.0),
+            adam_debias=check_bool(self, 'adam_debias', adam_debias),
+            cautious=check_bool(self, 'cautious', cautious),
+            eps=check_non_negative(self, 'eps', eps),
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def state_keys_for(self, group: dict) -> tuple[str, ...]:
+        extra = (('max_exp_avg_sq',) if group['ams_bound'] else ()) + (('exp_grad_norm',) if group['adanorm'] else ())
+        return self.state_keys + extra
+
+    def _update(
+        self, group, params, grads, exp_avg, exp_avg_sq, previous_grad, max_exp_avg_sq=None, exp_grad_norm=None
+    ):
+        beta1, beta2 = group['betas']
+        step = group['step']
+        grads = self.apply_weight_decay(group, params, grads)
+        moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
+        torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
+        torch._foreach_mul_(exp_avg_sq, beta2)
+        torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
+        if group['ams_bound']:
+            torch._foreach_maximum_(max_exp_avg_sq, exp_avg_sq)
+            exp_avg_sq = max_exp_avg_sq
+        friction = torch._foreach_sub(previous_grad, grads)
+        torch._foreach_abs_(friction)
+        torch._foreach_sigmoid_(friction)
+        torch._foreach_copy_(previous_grad, grads)
+
+        step_size = group['lr'] if group['adam_debias'] else group['lr'] / self.bias_correction(beta1, step)
+        adaptive = True
+        if group['rectify']:
+            r_t, adaptive = rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
+            step_size *= r_t
+            if step_size == 0.0:
+                return
+        if adaptive:
+            denom = torch._foreach_sqrt(exp_avg_sq)
+            torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta2, step)))
+            torch._foreach_add_(denom, group['eps'])
+            torch._foreach_mul_(friction, exp_avg)
+            torch._foreach_div_(friction, denom)
+            update = friction
+        else:
+            update = [m.clone() for m in exp_avg] if group['cautious'] else exp_avg
+        if group['cautious']:
+            cautious_(update, grads)
+        torch._foreach_add_(params, update, alpha=-step_size)

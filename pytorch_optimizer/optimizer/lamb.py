@@ -1,0 +1,162 @@
+"""LAMB: layer-wise adaptive moments for large-batch training.
+
+Reference: You et al., "Large Batch Optimization for Deep Learning: Training BERT in 76 minutes", ICLR 2020.
+https://arxiv.org/abs/1904.00962
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from pytorch_optimizer.base.functional import adanorm_grads, global_norm, rectification, zero_unless
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import (
+    check_betas,
+    check_bool,
+    check_lr,
+    check_non_negative,
+    check_positive_int,
+    check_range,
+)
+from pytorch_optimizer.registry import register_optimizer
+
+
+@register_optimizer
+class Lamb(BaseOptimizer):
+    r"""Adam direction plus decay, rescaled per tensor by the trust ratio :math:`\lVert\theta\rVert/\lVert u\rVert`.
+
+    .. math::
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2, \quad
+        u_t = \frac{m_t/(1-\beta_1^t)}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon} + \lambda\theta_{t-1}, \\
+        \theta_t = \theta_{t-1} - \eta \frac{\lVert\theta_{t-1}\rVert}{\lVert u_t\rVert} u_t
+
+    per tensor (Algorithm 2, :math:`\phi` = identity; the ratio is 1 where either norm is 0). With
+    ``pre_norm`` the gradients are first clipped to the global norm ``max_grad_norm`` over the group,
+    :math:`g \leftarrow g \min(1, \texttt{max\_grad\_norm} / (\lVert g\rVert + \epsilon))`. A non-finite
+    gradient anywhere in the group skips the group's step (parameters unchanged; the moments see a zero
+    gradient). ``rectify`` multiplies the adaptive direction by RAdam's :math:`r_t` (RaLamb). The older
+    library clamped :math:`\lVert\theta\rVert` at 10; the paper's :math:`\phi` is the identity here.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate :math:`\eta`.
+        betas: :math:`(\beta_1, \beta_2)`.
+        weight_decay: :math:`\lambda`.
+        weight_decouple: :math:`\lambda\theta` inside :math:`u_t` (the paper's); else L2 added to the gradient.
+        fixed_decay: decay by :math:`\theta \leftarrow (1-\lambda)\theta` outside the trust ratio instead.
+        rectify: RAdam rectification of the adaptive direction.
+        degenerated_to_sgd: while :math:`\rho_t <` ``n_sma_threshold``, use :math:`m_t/(1-\beta_1^t)` (else no step).
+        n_sma_threshold: :math:`\rho_t` from which the rectified adaptive direction is used.
+        grad_averaging: :math:`m_t` averages :math:`(1-\beta_1) g_t`; else accumulates :math:`g_t`.
+        max_grad_norm: global clipping norm used with ``pre_norm`` (0 disables).
+        adam: trust ratio 1 (Adam with the decay inside the update), for comparisons.
+        pre_norm: clip the gradients to the global norm ``max_grad_norm`` first.
+        r: AdaNorm's gradient-norm EMA coefficient (used with ``adanorm``).
+        adanorm: AdaNorm-correct the gradient fed to :math:`m_t`.
+        adam_debias: AdamD — do not divide :math:`m_t` by :math:`1-\beta_1^t`.
+        eps: :math:`\epsilon`.
+        maximize: maximize the objective.
+        foreach: batch tensors per (device, dtype); ``None`` picks per device.
+    """
+
+    state_keys = ('exp_avg', 'exp_avg_sq')
+    global_statistics = True
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        weight_decay: float = 0.0,
+        *,
+        weight_decouple: bool = True,
+        fixed_decay: bool = False,
+        rectify: bool = False,
+        degenerated_to_sgd: bool = False,
+        n_sma_threshold: int = 5,
+        grad_averaging: bool = True,
+        max_grad_norm: float = 1.0,
+        adam: bool = False,
+        pre_norm: bool = False,
+        r: float = 0.95,
+        adanorm: bool = False,
+        adam_debias: bool = False,
+        eps: float = 1e-6,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        flags = ('weight_decouple', 'fixed_decay', 'rectify', 'degenerated_to_sgd', 'grad_averaging', 'adam')
+        values = (weight_decouple, fixed_decay, rectify, degenerated_to_sgd, grad_averaging, adam)
+        defaults = {name: check_bool(self, name, v) for name, v in zip(flags, values)}
+        defaults.update(
+            lr=check_lr(self, lr),
+            betas=check_betas(self, betas),
+            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
+            n_sma_threshold=check_positive_int(self, 'n_sma_threshold', n_sma_threshold),
+            max_grad_norm=check_non_negative(self, 'max_grad_norm', max_grad_norm),
+            pre_norm=check_bool(self, 'pre_norm', pre_norm),
+            r=check_range(self, 'r', r, 0.0, 1.0),
+            adanorm=check_bool(self, 'adanorm', adanorm),
+            adam_debias=check_bool(self, 'adam_debias', adam_debias),
+            eps=check_non_negative(self, 'eps', eps),
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def state_keys_for(self, group: dict) -> tuple[str, ...]:
+        return self.state_keys + (('exp_grad_norm',) if group['adanorm'] else ())
+
+    def _prepare(self, group, params, grads, states):
+        norm = global_norm(grads)
+        ok = torch.isfinite(norm)
+        clip = torch.ones_like(norm)
+        if group['pre_norm'] and group['max_grad_norm'] > 0.0:
+            clip = torch.clamp(group['max_grad_norm'] / (norm + group['eps']), max=1.0)
+        self._clip = (torch.where(ok, clip, 0.0), ok)
+
+    def _update(self, group, params, grads, exp_avg, exp_avg_sq, exp_grad_norm=None):
+        beta1, beta2 = group['betas']
+        step, wd = group['step'], group['weight_decay']
+        clip, ok = self._clip
+        grads = zero_unless(ok, grads)
+        torch._foreach_mul_(grads, clip)
+        if not group['weight_decouple'] and wd > 0.0:
+            torch._foreach_add_(grads, params, alpha=wd)
+        moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
+        torch._foreach_mul_(exp_avg, beta1)
+        torch._foreach_add_(exp_avg, moment_grads, alpha=1.0 - beta1 if group['grad_averaging'] else 1.0)
+        torch._foreach_mul_(exp_avg_sq, beta2)
+        torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
+
+        scale = 1.0 if group['adam_debias'] else 1.0 / self.bias_correction(beta1, step)
+        r_t, adaptive = 1.0, True
+        if group['rectify']:
+            r_t, adaptive = rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
+            if r_t == 0.0:
+                return
+        if adaptive:
+            denom = torch._foreach_sqrt(exp_avg_sq)
+            torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta2, step)))
+            torch._foreach_add_(denom, group['eps'])
+            update = torch._foreach_div(exp_avg, denom)
+            torch._foreach_mul_(update, scale * r_t)
+        else:
+            update = torch._foreach_mul(exp_avg, scale)
+        if group['weight_decouple'] and wd > 0.0:
+            if group['fixed_decay']:
+                torch._foreach_mul_(params, 1.0 - ok.to(params[0].dtype) * wd)
+            else:
+                torch._foreach_add_(update, params, alpha=wd)
+
+        step_sizes = [ok.to(p.dtype) * -group['lr'] for p in params]
+        if not group['adam']:
+            weight_norms, update_norms = torch._foreach_norm(params), torch._foreach_norm(update)
+            step_sizes = [
+                s * torch.where((w > 0) & (u > 0), w / u, 1.0)
+                for s, w, u in zip(step_sizes, weight_norms, update_norms)
+            ]
+        torch._foreach_mul_(update, step_sizes)
+        torch._foreach_add_(params, update)
