@@ -52,11 +52,18 @@ for _package in ('optimizer', 'wrappers', 'plugins', 'lr_scheduler'):
         if not _module.name.startswith('_'):
             importlib.import_module(f'{_pkg.__name__}.{_module.name}')
 
+from pytorch_optimizer.lr_finder import LRFinder, LRFinderResult, find_lr, suggest_lr  # noqa: E402
+from pytorch_optimizer.lr_scheduler.chebyshev import get_chebyshev_schedule  # noqa: E402
+from pytorch_optimizer.lr_scheduler.gen import ExactGen, make_gen_optimizer  # noqa: E402
+from pytorch_optimizer.lr_scheduler.warmup_stable_decay import get_wsd_schedule  # noqa: E402
 from pytorch_optimizer.wrappers.sam import disable_running_stats, enable_running_stats  # noqa: E402
 
 __all__ = [
     'BaseOptimizer',
     'BaseWrapper',
+    'ExactGen',
+    'LRFinder',
+    'LRFinderResult',
     'MissingGraphError',
     'NoClosureError',
     'NoComplexParameterError',
@@ -77,19 +84,24 @@ __all__ = [
     'create_optimizer',
     'disable_running_stats',
     'enable_running_stats',
+    'find_lr',
+    'get_chebyshev_schedule',
     'get_optimizer_parameters',
     'get_supported_lr_schedulers',
     'get_supported_optimizers',
     'get_supported_wrappers',
+    'get_wsd_schedule',
     'laplacian_smooth',
     'load_lr_scheduler',
     'load_optimizer',
     'load_wrapper',
+    'make_gen_optimizer',
     'normalize_gradient',
     'register_lr_scheduler',
     'register_optimizer',
     'register_wrapper',
     'softplus_',
+    'suggest_lr',
     'unit_norm',
 ]
 for _registry in (OPTIMIZERS, LR_SCHEDULERS, WRAPPERS):
