@@ -195,11 +195,11 @@ class BaseOptimizer(Optimizer):
             group['step'] += 1
             if group['maximize']:
                 grads = list(torch._foreach_neg(grads))
-            self._prepare(group, params, grads, states)
+            shared = self._prepare(group, params, grads, states) or {}
             keys = self.state_keys_for(group)
             if group['foreach'] is None and params[0].device.type == 'cpu' and self.is_elementwise(group):
                 for batch_params, batch_grads, batch_states in self._cache_chunks(params, grads, states, keys):
-                    self._update(group, batch_params, batch_grads, **batch_states)
+                    self._update(group, batch_params, batch_grads, **batch_states, **shared)
                 continue
             for idx in self._batches(group, params):
                 self._update(
@@ -207,6 +207,7 @@ class BaseOptimizer(Optimizer):
                     [params[i] for i in idx],
                     [grads[i] for i in idx],
                     **{k: [states[i][k] for i in idx] for k in keys},
+                    **shared,
                 )
         return loss
 
@@ -241,8 +242,13 @@ class BaseOptimizer(Optimizer):
 
     def _prepare(
         self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor], states: list[dict[str, Tensor]]
-    ) -> None:
-        """Hook for optimizers that need a view of the whole group before the batched update."""
+    ) -> dict[str, Any] | None:
+        """Hook for optimizers that need a view of the whole group before the batched update.
+
+        It may replace entries of ``grads`` (a private list: ``grads[i] = clipped``, never modify the
+        tensors in place) and may return per-step values shared by every batch (e.g. a group norm, a
+        finite flag as a 0-d tensor), passed to each :meth:`_update` call as keyword arguments.
+        """
 
     def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor], **states: list[Tensor]):
         """Apply the update to ``params`` in place (one body for per-tensor and foreach batches)."""

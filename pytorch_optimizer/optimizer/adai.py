@@ -103,24 +103,22 @@ class Adai(BaseOptimizer):
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
 
     def _prepare(self, group, params, grads, states):
-        grads = self._grads(group, params, grads)
-        self._processed = dict(zip(map(id, params), grads))
+        grads[:] = self._grads(group, params, grads)  # copies: p.grad is untouched
         exp_avg_sq = [s['exp_avg_sq'].clone() for s in states]
         self._second_moment_(group, exp_avg_sq, grads)  # on copies: the batched update repeats it in place
         total = F.ordered_sum([v.sum() for v in exp_avg_sq], exp_avg_sq[0].dtype)
         mean = total / (self.bias_correction(group['betas'][1], group['step']) * sum(v.numel() for v in exp_avg_sq))
-        self._mean, self._finite = mean, torch.isfinite(mean)
+        return {'mean': mean, 'finite': torch.isfinite(mean)}
 
-    def _update(self, group, params, grads, exp_avg, exp_avg_sq, beta1_prod):
+    def _update(self, group, params, grads, exp_avg, exp_avg_sq, beta1_prod, mean, finite):
         beta0, beta2 = group['betas']
         d = group['dampening']
-        grads = [self._processed[id(p)] for p in params]
         before = [t.clone() for t in params + exp_avg + exp_avg_sq + beta1_prod]
         if group['weight_decouple'] or group['stable_weight_decay']:
             F.apply_weight_decay(params, grads, group['lr'], group['weight_decay'], True, group['fixed_decay'])
         self._second_moment_(group, exp_avg_sq, grads)
         # all-zero gradients give mean 0 and ratio 0 / tiny = 0 (inertia 1 - eps), not 0 / 0
-        scale = (self._mean * self.bias_correction(beta2, group['step'])).clamp_min(torch.finfo(self._mean.dtype).tiny)
+        scale = (mean * self.bias_correction(beta2, group['step'])).clamp_min(torch.finfo(mean.dtype).tiny)
         ratio = torch._foreach_div(exp_avg_sq, scale.to(params[0].dtype))
         if d != 1.0:
             torch._foreach_pow_(ratio, 1.0 / (3.0 - 2.0 * d))
@@ -138,4 +136,4 @@ class Adai(BaseOptimizer):
         debias = torch._foreach_clamp_min([1.0 - b for b in beta1_prod], torch.finfo(params[0].dtype).tiny)
         update = torch._foreach_div(exp_avg, debias)
         torch._foreach_add_(params, update, alpha=-group['lr'] * math.pow(beta0, 1.0 - d))
-        F.undo_unless_(params + exp_avg + exp_avg_sq + beta1_prod, before, self._finite)
+        F.undo_unless_(params + exp_avg + exp_avg_sq + beta1_prod, before, finite)

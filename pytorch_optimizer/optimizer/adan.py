@@ -89,16 +89,18 @@ class Adan(BaseOptimizer):
     def _prepare(self, group, params, grads, states):
         if group['max_grad_norm'] > 0.0:
             norm = F.global_norm(grads)
-            self._finite = torch.isfinite(norm)
             clip = (group['max_grad_norm'] / (norm + group['eps'])).clamp(max=1.0)
-            self._clipped = dict(zip(map(id, params), torch._foreach_mul(grads, clip)))  # copies; p.grad untouched
+            grads[:] = torch._foreach_mul(grads, clip)  # copies; p.grad untouched
+            return {'finite': torch.isfinite(norm)}
+        return None
 
-    def _update(self, group, params, grads, exp_avg, exp_avg_diff, exp_avg_sq, previous_grad, exp_grad_norm=None):
+    def _update(
+        self, group, params, grads, exp_avg, exp_avg_diff, exp_avg_sq, previous_grad, exp_grad_norm=None, finite=None
+    ):
         beta1, beta2, beta3 = group['betas']
         step, lr, wd = group['step'], group['lr'], group['weight_decay']
         masked = group['max_grad_norm'] > 0.0
         if masked:
-            grads = [self._clipped[id(p)] for p in params]
             tensors = params + exp_avg + exp_avg_diff + exp_avg_sq + previous_grad + (exp_grad_norm or [])
             before = [t.clone() for t in tensors]
         if group['use_gc']:
@@ -126,4 +128,4 @@ class Adan(BaseOptimizer):
             torch._foreach_div_(params, 1.0 + lr * wd)
         torch._foreach_copy_(previous_grad, grads)
         if masked:
-            F.undo_unless_(tensors, before, self._finite)
+            F.undo_unless_(tensors, before, finite)

@@ -182,18 +182,28 @@ class Ranger21(BaseOptimizer):
             processed = F.centralize_gradients(processed)
         if group['normalize_gradients']:
             processed = [g / (g.std() + group['eps']) if g.numel() > 2 else g for g in processed]
-        grads = processed  # copies (p.grad is untouched), handed to the batched update below
-        self._processed = dict(zip(map(id, params), grads))
+        grads[:] = processed  # copies (p.grad is untouched), handed to the batched update below
         beta2 = group['betas'][1]
         partials = [s['variance_ma'].mul(beta2).addcmul_(g, g, value=1.0 - beta2).sum() for s, g in zip(states, grads)]
         total = F.ordered_sum(partials, params[0].dtype)
         mean = total / (self.bias_correction(beta2, group['step']) * sum(p.numel() for p in params))
-        self._variance_mean, self._finite = mean, torch.isfinite(mean)
+        return {'variance_mean': mean, 'finite': torch.isfinite(mean)}
 
-    def _update(self, group, params, grads, grad_ma, neg_grad_ma, variance_ma, max_variance_ma, lookahead_params):
+    def _update(
+        self,
+        group,
+        params,
+        grads,
+        grad_ma,
+        neg_grad_ma,
+        variance_ma,
+        max_variance_ma,
+        lookahead_params,
+        variance_mean,
+        finite,
+    ):
         beta1, beta2 = group['betas']
         beta0, step, eps = group['beta0'], group['step'], group['eps']
-        grads = [self._processed[id(p)] for p in params]
         tensors = params + grad_ma + neg_grad_ma + variance_ma + max_variance_ma + lookahead_params
         before = [t.clone() for t in tensors]
         lr = self.schedule(group, step)
@@ -218,7 +228,7 @@ class Ranger21(BaseOptimizer):
         shrink = 0.0
         if group['weight_decouple'] and group['weight_decay'] > 0.0:
             swd = group['weight_decay'] * (1.0 if group['fixed_decay'] else lr)
-            shrink = swd / (self._variance_mean.sqrt() + eps).to(params[0].dtype)
+            shrink = swd / (variance_mean.sqrt() + eps).to(params[0].dtype)
         factors = [1.0 - shrink for _ in params]
         if group['norm_loss_factor'] > 0.0:
             norm_loss = 2.0 * group['norm_loss_factor'] * lr
@@ -229,4 +239,4 @@ class Ranger21(BaseOptimizer):
         if step % group['lookahead_merge_time'] == 0:
             torch._foreach_lerp_(lookahead_params, params, group['lookahead_blending_alpha'])
             torch._foreach_copy_(params, lookahead_params)
-        F.undo_unless_(tensors, before, self._finite)
+        F.undo_unless_(tensors, before, finite)
