@@ -37,6 +37,7 @@ class AccSGD(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('momentum_buffer',)
 
     def __init__(

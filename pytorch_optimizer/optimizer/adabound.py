@@ -51,6 +51,7 @@ class AdaBound(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('exp_avg', 'exp_avg_sq')
 
     def __init__(

@@ -38,6 +38,7 @@ class AdaDelta(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('square_avg', 'acc_delta')
 
     def __init__(

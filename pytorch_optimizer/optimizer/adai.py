@@ -49,6 +49,7 @@ class Adai(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('exp_avg', 'exp_avg_sq', 'beta1_prod')
     global_statistics = True
 

@@ -42,6 +42,7 @@ class AdaMax(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('exp_avg', 'exp_inf')
 
     def __init__(

@@ -43,6 +43,7 @@ class AdaMod(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('exp_avg', 'exp_avg_sq', 'exp_avg_lr')
 
     def __init__(

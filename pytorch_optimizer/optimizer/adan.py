@@ -49,6 +49,7 @@ class Adan(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('exp_avg', 'exp_avg_diff', 'exp_avg_sq', 'previous_grad')
     global_statistics = True  # with max_grad_norm > 0
 

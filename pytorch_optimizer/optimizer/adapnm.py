@@ -48,6 +48,7 @@ class AdaPNM(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('exp_avg', 'neg_exp_avg', 'exp_avg_sq')
 
     def __init__(

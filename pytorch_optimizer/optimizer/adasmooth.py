@@ -39,6 +39,7 @@ class AdaSmooth(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('prev_param', 'sum_delta', 'sum_abs_delta', 'exp_avg_sq')
 
     def __init__(

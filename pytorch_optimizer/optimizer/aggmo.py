@@ -35,6 +35,7 @@ class AggMo(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('momentum_buffer_0', 'momentum_buffer_1', 'momentum_buffer_2')
 
     def __init__(

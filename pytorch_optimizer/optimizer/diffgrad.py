@@ -58,6 +58,7 @@ class DiffGrad(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('exp_avg', 'exp_avg_sq', 'previous_grad')
 
     def __init__(

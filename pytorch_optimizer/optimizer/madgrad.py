@@ -41,6 +41,7 @@ class MADGRAD(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('grad_sum_sq', 's')
 
     def __init__(

@@ -41,6 +41,7 @@ class PID(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('i_buffer', 'd_buffer', 'grad_buffer')
 
     def __init__(

@@ -42,6 +42,7 @@ class PNM(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('pos_momentum', 'neg_momentum')
 
     def __init__(

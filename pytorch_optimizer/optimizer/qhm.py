@@ -36,6 +36,7 @@ class QHM(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('momentum_buffer',)
 
     def __init__(

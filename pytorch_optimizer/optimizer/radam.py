@@ -57,6 +57,7 @@ class RAdam(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('exp_avg', 'exp_avg_sq')
 
     def __init__(

@@ -61,6 +61,7 @@ class Ranger(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('exp_avg', 'exp_avg_sq', 'slow_buffer')
 
     def __init__(

@@ -39,6 +39,7 @@ class SGDW(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device (see BaseOptimizer).
     """
 
+    elementwise = True
     state_keys = ('momentum_buffer',)
 
     def __init__(

@@ -34,6 +34,7 @@ class SignSGD(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('momentum_buffer',)
 
     def __init__(

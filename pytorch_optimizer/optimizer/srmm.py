@@ -38,6 +38,7 @@ class SRMM(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('mov_avg_grad', 'mov_avg_param')
 
     def __init__(

@@ -43,6 +43,7 @@ class Yogi(BaseOptimizer):
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
 
+    elementwise = True
     state_keys = ('exp_avg', 'exp_avg_sq')
 
     def __init__(
