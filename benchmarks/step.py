@@ -97,7 +97,6 @@ def child(impl: str, workload: str, steps: int, warmup: int) -> dict:
         'ms': 1e3 * statistics.median(times),
         'state_bytes_per_param': state / n,
         'peak_growth_mb': (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024,
-        'bandwidth': _bandwidth(torch),
         'finite': all(bool(torch.isfinite(p).all()) for p in params),
     }
 
@@ -137,7 +136,10 @@ def main(argv=None) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-        print(json.dumps(child(args.child[0], args.child[1], args.steps or 10, args.warmup)))
+        if args.child[0] == 'bandwidth':
+            print(json.dumps({'bandwidth': _bandwidth(torch)}))
+        else:
+            print(json.dumps(child(args.child[0], args.child[1], args.steps or 10, args.warmup)))
         return 0
     args.steps = args.steps or (5 if args.quick else 15)
     sys.path.insert(0, str(ROOT))
@@ -145,6 +147,8 @@ def main(argv=None) -> int:
 
     keys = args.only.split(',') if args.only else (QUICK if args.quick else po.get_supported_optimizers())
     older = _older_env() if args.older else None
+    bandwidth = statistics.median(measure('bandwidth', 'none', args)['bandwidth'] for _ in range(3))
+    print(f'copy bandwidth (one thread): {bandwidth / 1e9:.1f} GB/s')
     for workload in args.workloads.split(','):
         rows = []
         for key in keys:
@@ -158,11 +162,11 @@ def main(argv=None) -> int:
                 rows.append((key, impl, measure(impl, workload, args)))
             if older is not None and not entry.external:
                 rows.append((key, f'older {OLDER_VERSION}', measure(f'zoo:{key}', workload, args, env=older)))
-        _report(workload, rows)
+        _report(workload, rows, bandwidth)
     return 0
 
 
-def _report(workload: str, rows) -> None:
+def _report(workload: str, rows, bandwidth: float) -> None:
     n = sum(1 for _ in WORKLOADS[workload])
     print(f'\n## workload {workload!r}: {n} tensors, {sum(_numel(s) for s in WORKLOADS[workload]) / 1e6:.2f}M params')
     header = ('key', 'implementation', 'ms/step', 'floor ms', 'x floor', 'x older', 'state B/param', 'peak +MB')
@@ -172,7 +176,7 @@ def _report(workload: str, rows) -> None:
             table.append((key, impl, 'failed', '', '', '', '', ''))
             continue
         numel = sum(_numel(s) for s in WORKLOADS[workload])
-        floor = 1e3 * numel * 4 * (3 + 2 * r['state_bytes_per_param'] / 4) / r['bandwidth']
+        floor = 1e3 * numel * 4 * (3 + 2 * r['state_bytes_per_param'] / 4) / bandwidth
         if impl.startswith('zoo:'):
             ours[key] = r['ms']
         older = f"{r['ms'] / ours[key]:.2f}" if impl.startswith('older') and key in ours else ''
