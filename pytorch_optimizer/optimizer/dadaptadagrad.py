@@ -1,0 +1,136 @@
+"""D-Adaptation AdaGrad: learning-rate-free AdaGrad (dual averaging form).
+
+Reference: Defazio & Mishchenko, "Learning-Rate-Free Learning by D-Adaptation", ICML 2023.
+https://arxiv.org/abs/2301.07733 (official code: https://github.com/facebookresearch/dadaptation)
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from pytorch_optimizer.base.functional import all_finite, group_scalars, ordered_sum, zero_unless
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
+from pytorch_optimizer.registry import register_optimizer
+
+
+@register_optimizer
+class DAdaptAdaGrad(BaseOptimizer):
+    r"""Diagonal AdaGrad (dual averaging) with a step size :math:`d_k` adapted to the distance to the solution.
+
+    .. math::
+        a_k = a_{k-1} + g_k^2, \quad s_k = s_{k-1} + d_k\eta\, g_k, \quad
+        \theta_k = \mu\,\theta_{k-1} + (1-\mu)\big(\theta_0 - s_k \oslash (\sqrt{a_k} + \epsilon)\big), \\
+        \hat d_{k+1} = \frac{\lVert s_k \rVert^2_{A_k^{-1}} - \sum_{i \le k} (d_i\eta)^2 \lVert g_i\rVert^2_{A_i^{-1}}}
+        {\lVert s_k \rVert_1}, \quad d_{k+1} = \max\big(d_k, \min(\hat d_{k+1}, \rho\, d_k)\big)
+
+    with :math:`\lVert x\rVert^2_{A^{-1}} = \sum x^2/(\sqrt{a}+\epsilon)`, :math:`a_0 = 10^{-6}` and
+    :math:`\mu` the momentum, as in the official code. The weighted sums are tracked incrementally over the
+    whole group as 0-d tensors in the group (``d``, ``gsq_weighted``, ``sksq_weighted``, ``skl1``): no host
+    sync. A non-finite gradient anywhere skips the step (masked).
+
+    Args:
+        params: parameters or parameter groups.
+        lr: multiplier :math:`\eta` of the adapted step size (leave at 1).
+        momentum: :math:`\mu` (averaging weight of the previous iterate).
+        d0: initial estimate :math:`d_0`.
+        growth_rate: bound :math:`\rho` on the growth of :math:`d` per step (``inf``: unbounded).
+        weight_decay: :math:`\lambda`.
+        weight_decouple: decoupled decay :math:`\theta(1-\lambda d_k\eta)` instead of L2 added to the gradient.
+        fixed_decay: decoupled decay by :math:`\lambda` instead of :math:`\lambda d_k\eta`.
+        eps: :math:`\epsilon`.
+        maximize: maximize the objective.
+        foreach: batch tensors per (device, dtype); ``None`` picks per device.
+    """
+
+    state_keys = ('alpha_k', 'sk', 'x0')
+    global_statistics = True
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1.0,
+        momentum: float = 0.0,
+        d0: float = 1e-6,
+        growth_rate: float = math.inf,
+        weight_decay: float = 0.0,
+        *,
+        weight_decouple: bool = False,
+        fixed_decay: bool = False,
+        eps: float = 0.0,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        defaults = dict(
+            lr=check_lr(self, lr),
+            momentum=check_range(self, 'momentum', momentum, 0.0, 1.0),
+            d0=check_range(self, 'd0', d0, 0.0, math.inf, low_inclusive=False),
+            growth_rate=check_range(self, 'growth_rate', growth_rate, 1.0, math.inf, high_inclusive=True),
+            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
+            weight_decouple=check_bool(self, 'weight_decouple', weight_decouple),
+            fixed_decay=check_bool(self, 'fixed_decay', fixed_decay),
+            eps=check_non_negative(self, 'eps', eps),
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def init_state(self, group, param, keys):
+        state = super().init_state(group, param, keys)
+        if 'alpha_k' in keys:
+            state['alpha_k'] = torch.full_like(param, 1e-6)
+        if 'x0' in keys:
+            state['x0'] = param.detach().clone()
+        return state
+
+    def _weighted(self, group, tensors, alphas):
+        """Per tensor: sum(x^2 / (sqrt(a) + eps)) and ||x||_1."""
+        denom = torch._foreach_sqrt(alphas)
+        torch._foreach_add_(denom, group['eps'])
+        squares = torch._foreach_mul(tensors, tensors)
+        torch._foreach_div_(squares, denom)
+        return [x.sum() for x in squares], torch._foreach_norm(tensors, 1)
+
+    def _prepare(self, group, params, grads, states):
+        wd = group['weight_decay']
+        if wd and not group['weight_decouple']:
+            grads = torch._foreach_add(grads, params, alpha=wd)
+        ok = all_finite(grads)
+        grads = zero_unless(ok, grads)
+        names = ('d', 'gsq_weighted', 'sksq_weighted', 'skl1')
+        d, gsq, sksq, skl1 = group_scalars(group, params[0], **dict(zip(names, (group['d0'], 0.0, 0.0, 0.0))))
+        okf = ok.to(d.dtype)
+        dlr = okf * d * group['lr']
+        parts = {}  # index -> (g_sq, sksq change, skl1 change)
+        for idx in self._batches(group, params):
+            g = [grads[i] for i in idx]
+            sk, alpha = [states[i]['sk'] for i in idx], [states[i]['alpha_k'] for i in idx]
+            old_sq, old_l1 = self._weighted(group, sk, alpha)
+            torch._foreach_addcmul_(alpha, g, g)
+            g_sq, _ = self._weighted(group, g, alpha)
+            torch._foreach_add_(sk, torch._foreach_mul(g, dlr))
+            new_sq, new_l1 = self._weighted(group, sk, alpha)
+            for j, i in enumerate(idx):
+                parts[i] = (g_sq[j], new_sq[j] - old_sq[j], new_l1[j] - old_l1[j])
+        n = range(len(params))
+        gsq_new = gsq + dlr * dlr * ordered_sum([parts[i][0] for i in n], d.dtype)
+        sksq_new = sksq + ordered_sum([parts[i][1] for i in n], d.dtype)
+        skl1_new = skl1 + ordered_sum([parts[i][2] for i in n], d.dtype)
+        d_new = torch.maximum(d, torch.minimum((sksq_new - gsq_new) / skl1_new, d * group['growth_rate']))
+        group['d'] = torch.where(ok & (skl1_new > 0) & torch.isfinite(d_new), d_new, d)
+        for name, new, old in zip(names[1:], (gsq_new, sksq_new, skl1_new), (gsq, sksq, skl1)):
+            group[name] = torch.where(ok, new, old)
+        return {'okf': okf, 'dlr': dlr}
+
+    def _update(self, group, params, grads, alpha_k, sk, x0, okf, dlr):
+        if group['weight_decay'] and group['weight_decouple']:
+            torch._foreach_mul_(params, 1.0 - group['weight_decay'] * (okf if group['fixed_decay'] else dlr))
+        denom = torch._foreach_sqrt(alpha_k)
+        torch._foreach_add_(denom, group['eps'])
+        z = torch._foreach_div(sk, denom)
+        torch._foreach_sub_(z, x0)  # -z
+        weight = okf * (1.0 - group['momentum'])
+        torch._foreach_mul_(params, 1.0 - weight)
+        torch._foreach_sub_(params, torch._foreach_mul(z, weight))

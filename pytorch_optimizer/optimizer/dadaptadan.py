@@ -1,0 +1,130 @@
+"""D-Adaptation Adan: learning-rate-free Adan.
+
+Reference: Defazio & Mishchenko, "Learning-Rate-Free Learning by D-Adaptation", ICML 2023,
+https://arxiv.org/abs/2301.07733, applied to Adan (Xie et al., "Adan: Adaptive Nesterov Momentum Algorithm",
+https://arxiv.org/abs/2208.06677) as in the official code: https://github.com/facebookresearch/dadaptation
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from pytorch_optimizer.base.functional import all_finite, group_scalars, ordered_sum, zero_unless
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
+from pytorch_optimizer.registry import register_optimizer
+
+
+@register_optimizer
+class DAdaptAdan(BaseOptimizer):
+    r"""Adan whose step size :math:`d_k` is a running lower bound on the distance to the solution.
+
+    .. math::
+        \gamma_k = d_k\eta, \quad \Delta_k = g_k - g_{k-1}, \quad u_k = g_k + \beta_2 \Delta_k, \quad
+        m_k = \beta_1 m_{k-1} + (1-\beta_1)\gamma_k g_k, \quad n_k = \beta_2 n_{k-1} + (1-\beta_2)\gamma_k\Delta_k, \\
+        v_k = \beta_3 v_{k-1} + (1-\beta_3) u_k^2, \quad s_k = \beta_3 s_{k-1} + (1-\beta_3)\gamma_k g_k, \quad
+        G_k = \beta_3 G_{k-1} + (1-\beta_3)\gamma_k^2 \lVert g_k\rVert^2_{V_k^{-1}}, \\
+        \theta_k = \big(\theta_{k-1} - (m_k + \beta_2 n_k) \oslash (\sqrt{v_k}+\epsilon)\big) / (1 + \lambda\gamma_k),
+        \quad d_{k+1} = \max\Big(d_k, \min\big(\tfrac{\lVert s_k\rVert^2_{V_k^{-1}}/(1-\beta_3) - G_k}
+        {\lVert s_k\rVert_1}, \rho\, d_k\big)\Big)
+
+    with :math:`\lVert x\rVert^2_{V^{-1}} = \sum x^2/(\sqrt{v}+\epsilon)`, :math:`\Delta_1 = 0` and
+    :math:`\rho` the growth rate. The sums run over the whole group and are kept as 0-d tensors in the group
+    (``d``, ``gsq_weighted``): no host sync. A non-finite gradient anywhere skips the step (masked).
+    ``weight_decouple`` selects the official ``no_prox`` form :math:`\theta(1-\lambda\gamma_k) - \dots`.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: multiplier :math:`\eta` of the adapted step size (leave at 1).
+        betas: :math:`(\beta_1, \beta_2, \beta_3)`.
+        weight_decay: :math:`\lambda`.
+        weight_decouple: decoupled decay instead of Adan's proximal decay.
+        d0: initial estimate :math:`d_0`.
+        growth_rate: bound :math:`\rho` on the growth of :math:`d` per step (``inf``: unbounded).
+        eps: :math:`\epsilon`.
+        maximize: maximize the objective.
+        foreach: batch tensors per (device, dtype); ``None`` picks per device.
+    """
+
+    state_keys = ('s', 'exp_avg', 'exp_avg_diff', 'exp_avg_sq')
+    global_statistics = True
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1.0,
+        betas: tuple[float, float, float] = (0.98, 0.92, 0.99),
+        weight_decay: float = 0.0,
+        *,
+        weight_decouple: bool = False,
+        d0: float = 1e-6,
+        growth_rate: float = math.inf,
+        eps: float = 1e-8,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        defaults = dict(
+            lr=check_lr(self, lr),
+            betas=check_betas(self, betas, length=3),
+            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
+            weight_decouple=check_bool(self, 'weight_decouple', weight_decouple),
+            d0=check_range(self, 'd0', d0, 0.0, math.inf, low_inclusive=False),
+            growth_rate=check_range(self, 'growth_rate', growth_rate, 1.0, math.inf, high_inclusive=True),
+            eps=check_non_negative(self, 'eps', eps),
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def _prepare(self, group, params, grads, states):
+        beta1, beta2, beta3 = group['betas']
+        ok = all_finite(grads)
+        grads = zero_unless(ok, grads)
+        d, gsq = group_scalars(group, params[0], d=group['d0'], gsq_weighted=0.0)
+        okf = ok.to(d.dtype)
+        dlr = okf * d * group['lr']
+        for state, g in zip(states, grads):
+            if 'previous_grad' not in state:  # a parameter's first step has no gradient difference
+                state['previous_grad'] = g.clone()
+        parts = {}
+        for idx in self._batches(group, params):
+            g, prev = [grads[i] for i in idx], [states[i]['previous_grad'] for i in idx]
+            m, n, v, s = ([states[i][k] for i in idx] for k in self.state_keys[1:] + ('s',))
+            diff = torch._foreach_sub(g, prev)
+            update = torch._foreach_add(g, diff, alpha=beta2)
+            torch._foreach_mul_(update, okf)
+            for buf, beta, x in ((m, beta1, g), (n, beta2, diff), (s, beta3, g)):
+                torch._foreach_mul_(buf, okf * beta + (1.0 - okf))
+                torch._foreach_add_(buf, torch._foreach_mul(x, dlr * (1.0 - beta)))
+            torch._foreach_mul_(v, okf * beta3 + (1.0 - okf))
+            torch._foreach_addcmul_(v, update, update, value=1.0 - beta3)
+            denom = torch._foreach_sqrt(v)
+            torch._foreach_add_(denom, group['eps'])
+            g_sq, s_sq = torch._foreach_mul(g, g), torch._foreach_mul(s, s)
+            torch._foreach_div_(g_sq, denom)
+            torch._foreach_div_(s_sq, denom)
+            parts.update(zip(idx, zip((x.sum() for x in g_sq), (x.sum() for x in s_sq), torch._foreach_norm(s, 1))))
+            torch._foreach_mul_(prev, 1.0 - okf)
+            torch._foreach_add_(prev, g)
+        total = [ordered_sum([parts[i][j] for i in range(len(params))], d.dtype) for j in range(3)]
+        gsq_new = beta3 * gsq + (1.0 - beta3) * dlr * dlr * total[0]
+        d_hat = (total[1] / (1.0 - beta3) - gsq_new) / total[2]
+        d_new = torch.maximum(d, torch.minimum(d_hat, d * group['growth_rate']))
+        group['d'] = torch.where(ok & (total[2] > 0) & torch.isfinite(d_new), d_new, d)
+        group['gsq_weighted'] = torch.where(ok, gsq_new, gsq)
+        return {'okf': okf, 'dlr': dlr}
+
+    def _update(self, group, params, grads, s, exp_avg, exp_avg_diff, exp_avg_sq, okf, dlr):
+        beta2, wd = group['betas'][1], group['weight_decay']
+        denom = torch._foreach_sqrt(exp_avg_sq)
+        torch._foreach_add_(denom, group['eps'])
+        update = torch._foreach_add(exp_avg, exp_avg_diff, alpha=beta2)
+        torch._foreach_div_(update, denom)
+        torch._foreach_mul_(update, okf)
+        if wd and group['weight_decouple']:
+            torch._foreach_mul_(params, 1.0 - dlr * wd)
+        torch._foreach_sub_(params, update)
+        if wd and not group['weight_decouple']:
+            torch._foreach_div_(params, 1.0 + dlr * wd)

@@ -1,0 +1,99 @@
+"""Nero: neuron-wise relative updates on a constrained (centred, unit-norm) weight space.
+
+Reference: Liu, Bernstein, Meister & Yue, "Learning by Turning: Neural Architecture Aware Optimisation",
+ICML 2021. https://arxiv.org/abs/2102.07227 (official code: https://github.com/jxbz/nero)
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
+from pytorch_optimizer.registry import register_optimizer
+
+
+def _rows(x: Tensor) -> Tensor:
+    return x.reshape(x.shape[0], -1)
+
+
+def neuron_norm(x: Tensor) -> Tensor:
+    """Norm of each neuron (row of dim 0) in the shape ``(n, 1, ...)``; element-wise ``|x|`` for 0/1-d tensors."""
+    if x.dim() <= 1:
+        return x.abs()
+    return torch.linalg.vector_norm(_rows(x), dim=1).view((-1,) + (1,) * (x.dim() - 1))
+
+
+def _project_(x: Tensor, eps: float) -> None:
+    """Centre every neuron and rescale it to unit norm, in place."""
+    x.sub_(_rows(x).mean(dim=1).view((-1,) + (1,) * (x.dim() - 1)))
+    x.div_(neuron_norm(x).add_(eps))
+
+
+@register_optimizer
+class Nero(BaseOptimizer):
+    r"""Per-neuron normalised steps; with ``constraints`` every neuron stays centred with unit norm.
+
+    .. math::
+        \bar v_t = \beta \bar v_{t-1} + (1-\beta) \lVert g_t \rVert^2, \quad
+        w \leftarrow w - \eta\, \sigma \frac{g_t}{\sqrt{\bar v_t/(1-\beta^t)} + \epsilon}, \quad
+        w \leftarrow \frac{w - \mathrm{mean}(w)}{\lVert w - \mathrm{mean}(w)\rVert + \epsilon}
+
+    per neuron :math:`w` (a row along dim 0 of a tensor with 2+ dimensions; each entry of a 0/1-d tensor), with
+    :math:`\sigma` the tensor's mean initial neuron norm (1 after the initial projection; 0.01 if zero). The
+    projection (also applied once at the first step) is used only with ``constraints`` on 2+-d tensors.
+    :math:`\epsilon` (absent from the paper) comes from the older library and guards zero norms.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: relative step size :math:`\eta`.
+        beta: :math:`\beta` of the running average of squared neuron gradient norms.
+        constraints: keep neurons of 2+-d tensors centred with unit norm.
+        eps: :math:`\epsilon`.
+        maximize: maximize the objective.
+        foreach: batch tensors per (device, dtype); ``None`` picks per device.
+    """
+
+    state_keys = ('exp_avg_sq', 'scale')
+    scalar_state_keys = frozenset({'scale'})
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-2,
+        beta: float = 0.999,
+        *,
+        constraints: bool = True,
+        eps: float = 1e-8,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        defaults = dict(
+            lr=check_lr(self, lr),
+            beta=check_range(self, 'beta', beta, 0.0, 1.0),
+            constraints=check_bool(self, 'constraints', constraints),
+            eps=check_non_negative(self, 'eps', eps),
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def init_state(self, group, param, keys):
+        if group['constraints'] and param.dim() > 1:
+            _project_(param, group['eps'])
+        norms = neuron_norm(param)
+        scale = norms.mean()
+        return {'exp_avg_sq': torch.zeros_like(norms), 'scale': torch.where(scale == 0, 0.01, scale)}
+
+    def _update(self, group, params, grads, exp_avg_sq, scale):
+        beta, eps = group['beta'], group['eps']
+        bias_correction = 1.0 - math.pow(beta, group['step'])
+        for p, g, v, s in zip(params, grads, exp_avg_sq, scale):
+            v.mul_(beta).add_(neuron_norm(g).square_(), alpha=1.0 - beta)
+            denom = v.div(bias_correction).sqrt_().add_(eps)
+            p.sub_(g / denom * (group['lr'] * s))
+            if group['constraints'] and p.dim() > 1:
+                _project_(p, eps)

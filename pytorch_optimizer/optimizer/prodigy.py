@@ -1,0 +1,152 @@
+"""Prodigy: an expeditiously adaptive parameter-free learner.
+
+Reference: Mishchenko & Defazio, "Prodigy: An Expeditiously Adaptive Parameter-Free Learner", ICML 2024.
+https://arxiv.org/abs/2306.06101 (official code: https://github.com/konstmish/prodigy)
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from pytorch_optimizer.base.functional import all_finite, group_scalars, ordered_sum, zero_unless
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
+from pytorch_optimizer.registry import register_optimizer
+
+
+@register_optimizer
+class Prodigy(BaseOptimizer):
+    r"""Adam with D-Adaptation's step size, estimated from the distance travelled from :math:`\theta_0`.
+
+    .. math::
+        \gamma_k = d_k\eta c_k, \quad
+        r_k = \beta_3 r_{k-1} + \tfrac{d_k}{d_0}\gamma_k \langle g_k, \theta_0 - \theta_{k-1}\rangle, \quad
+        s_k = \beta_3 s_{k-1} + \tfrac{d_k}{d_0}\gamma_k g_k, \quad
+        \hat d_k = \kappa\, r_k / \lVert s_k\rVert_1, \quad
+        d^{max}_k = \max(d^{max}_{k-1}, \hat d_k), \quad d_{k+1} = \min(d^{max}_k, \rho\, d_k), \\
+        m_k = \beta_1 m_{k-1} + (1-\beta_1) d_k g_k, \quad v_k = \beta_2 v_{k-1} + (1-\beta_2) d_k^2 g_k^2, \quad
+        \theta_k = \theta_{k-1}(1 - \lambda\gamma_k) - \gamma_k\, m_k \oslash (\sqrt{v_k} + d_{k+1}\epsilon)
+
+    with :math:`c_k = \sqrt{1-\beta_2^k}/(1-\beta_1^k)` if ``bias_correction`` else 1, :math:`\beta_3 =
+    \sqrt{\beta_2}` by default, :math:`\kappa` = ``d_coef`` and :math:`\rho` the growth rate (the official
+    update: ``d_max`` tracks the largest estimate, the first step may jump straight to it). With
+    ``safeguard_warmup`` :math:`s_k` accumulates :math:`\tfrac{d_k}{d_0} d_k g_k` (no :math:`\eta c_k`). The sums run
+    over the whole group and live as 0-d tensors in the group (``d``, ``d_max``, ``d_numerator``): no host
+    sync. A non-finite gradient anywhere skips the step (masked).
+
+    Args:
+        params: parameters or parameter groups.
+        lr: multiplier :math:`\eta` of the adapted step size (leave at 1).
+        betas: :math:`(\beta_1, \beta_2)`.
+        beta3: :math:`\beta_3` of the estimate's running sums (``None``: :math:`\sqrt{\beta_2}`).
+        d0: initial estimate :math:`d_0`.
+        d_coef: multiplier :math:`\kappa` of the estimate.
+        growth_rate: bound :math:`\rho` on the growth of :math:`d` per step (``inf``: unbounded).
+        weight_decay: :math:`\lambda`.
+        weight_decouple: decoupled decay (AdamW style) instead of L2 added to the gradient.
+        fixed_decay: decoupled decay by :math:`\lambda` instead of :math:`\lambda\gamma_k`.
+        bias_correction: use Adam's bias correction :math:`c_k`.
+        safeguard_warmup: leave :math:`\eta c_k` out of :math:`s_k` (safer with a warm-up schedule).
+        eps: :math:`\epsilon`.
+        maximize: maximize the objective.
+        foreach: batch tensors per (device, dtype); ``None`` picks per device.
+    """
+
+    state_keys = ('s', 'p0', 'exp_avg', 'exp_avg_sq')
+    global_statistics = True
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1.0,
+        betas: tuple[float, float] = (0.9, 0.999),
+        beta3: float | None = None,
+        d0: float = 1e-6,
+        d_coef: float = 1.0,
+        growth_rate: float = math.inf,
+        weight_decay: float = 0.0,
+        *,
+        weight_decouple: bool = True,
+        fixed_decay: bool = False,
+        bias_correction: bool = False,
+        safeguard_warmup: bool = False,
+        eps: float = 1e-8,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        flags = ('weight_decouple', 'fixed_decay', 'bias_correction', 'safeguard_warmup')
+        defaults = {
+            k: check_bool(self, k, v)
+            for k, v in zip(flags, (weight_decouple, fixed_decay, bias_correction, safeguard_warmup))
+        }
+        defaults.update(
+            lr=check_lr(self, lr),
+            betas=check_betas(self, betas),
+            beta3=None if beta3 is None else check_range(self, 'beta3', beta3, 0.0, 1.0),
+            d0=check_range(self, 'd0', d0, 0.0, math.inf, low_inclusive=False),
+            d_coef=check_range(self, 'd_coef', d_coef, 0.0, math.inf, low_inclusive=False),
+            growth_rate=check_range(self, 'growth_rate', growth_rate, 1.0, math.inf, high_inclusive=True),
+            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
+            eps=check_non_negative(self, 'eps', eps),
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def init_state(self, group, param, keys):
+        state = super().init_state(group, param, keys)
+        if 'p0' in keys:
+            state['p0'] = param.detach().clone()
+        return state
+
+    def _prepare(self, group, params, grads, states):
+        given = grads
+        beta1, beta2 = group['betas']
+        beta3 = math.sqrt(beta2) if group['beta3'] is None else group['beta3']
+        step, wd, d0 = group['step'], group['weight_decay'], group['d0']
+        if wd and not group['weight_decouple']:
+            grads = torch._foreach_add(grads, params, alpha=wd)
+        ok = all_finite(grads)
+        grads = zero_unless(ok, grads)
+        d, d_max, numerator = group_scalars(group, params[0], d=d0, d_max=d0, d_numerator=0.0)
+        okf = ok.to(d.dtype)
+        scale = math.sqrt(1.0 - beta2**step) / (1.0 - beta1**step) if group['bias_correction'] else 1.0
+        dlr = okf * d * (group['lr'] * scale)
+        s_rate = (d / d0) * (okf * d if group['safeguard_warmup'] else dlr)
+        parts = {}
+        for idx in self._batches(group, params):
+            g, s = [grads[i] for i in idx], [states[i]['s'] for i in idx]
+            dist = torch._foreach_sub([states[i]['p0'] for i in idx], [params[i] for i in idx])
+            torch._foreach_mul_(dist, g)
+            dots = [x.sum() for x in dist]
+            torch._foreach_mul_(s, okf * beta3 + (1.0 - okf))
+            torch._foreach_add_(s, torch._foreach_mul(g, s_rate))
+            parts.update(zip(idx, zip(dots, torch._foreach_norm(s, 1))))
+        n = range(len(params))
+        numerator_new = beta3 * numerator + (d / d0) * dlr * ordered_sum([parts[i][0] for i in n], d.dtype)
+        denominator = ordered_sum([parts[i][1] for i in n], d.dtype)
+        d_hat = group['d_coef'] * numerator_new / denominator
+        valid = ok & (denominator > 0) & torch.isfinite(d_hat)
+        d_max_new = torch.where(valid, torch.maximum(d_max, d_hat), d_max)
+        d_new = torch.where(valid & (d == d0), torch.maximum(d, d_hat), d)
+        group['d'] = torch.where(valid, torch.minimum(d_max_new, d_new * group['growth_rate']), d)
+        group['d_max'] = d_max_new
+        group['d_numerator'] = torch.where(ok, numerator_new, numerator)
+        given[:] = grads  # the masked / decayed copies (p.grad is untouched)
+        return {'okf': okf, 'd': d, 'dlr': dlr}
+
+    def _update(self, group, params, grads, s, p0, exp_avg, exp_avg_sq, okf, d, dlr):
+        beta1, beta2 = group['betas']
+        torch._foreach_mul_(exp_avg, okf * beta1 + (1.0 - okf))
+        torch._foreach_add_(exp_avg, torch._foreach_mul(grads, d * (1.0 - beta1)))
+        torch._foreach_mul_(exp_avg_sq, okf * beta2 + (1.0 - okf))
+        torch._foreach_add_(exp_avg_sq, torch._foreach_mul(torch._foreach_mul(grads, grads), d * d * (1.0 - beta2)))
+        if group['weight_decay'] and group['weight_decouple']:
+            torch._foreach_mul_(params, 1.0 - group['weight_decay'] * (okf if group['fixed_decay'] else dlr))
+        denom = torch._foreach_sqrt(exp_avg_sq)
+        torch._foreach_add_(denom, group['d'] * group['eps'])
+        update = torch._foreach_div(exp_avg, denom)
+        torch._foreach_mul_(update, dlr)
+        torch._foreach_sub_(params, update)

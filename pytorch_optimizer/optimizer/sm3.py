@@ -1,0 +1,101 @@
+"""SM3: memory-efficient adaptive optimization with cover-set statistics.
+
+Reference: Anil, Gupta, Koren & Singer, "Memory-Efficient Adaptive Optimization", NeurIPS 2019.
+https://arxiv.org/abs/1901.11150
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import check_lr, check_non_negative, check_range
+from pytorch_optimizer.registry import register_optimizer
+
+
+def _accumulators(acc: Tensor, shape: torch.Size) -> list[Tensor]:
+    """Views of the flat state: one vector per dimension, shaped to broadcast along that dimension."""
+    if not shape:
+        return [acc.view(())]
+    rank = len(shape)
+    return [
+        a.view((1,) * i + (n,) + (1,) * (rank - 1 - i)) for i, (a, n) in enumerate(zip(acc.split(list(shape)), shape))
+    ]
+
+
+@register_optimizer
+class SM3(BaseOptimizer):
+    r"""SM3-II: AdaGrad-like steps from one accumulator per row, per column, ... (cover sets of each tensor).
+
+    .. math::
+        \nu_t(i) = \beta \min_{r \ni i} \mu_{t-1}(r) + (1-\beta) g_t(i)^2, \quad
+        \mu_t(r) = \max\big(\beta\text{-kept}\ \mu_{t-1}(r), \max_{j \in r} \nu_t(j)\big), \\
+        u_t = g_t / \sqrt{\nu_t + \epsilon}, \quad m_t = \mu_m m_{t-1} + (1-\mu_m) u_t, \quad
+        \theta_t = \theta_{t-1} - \eta\, m_t
+
+    where the cover sets :math:`r` of a tensor of shape :math:`(n_1, \dots, n_k)` are its slices along each
+    dimension: state is :math:`\sum_i n_i` numbers (kept in one flat ``accumulator``) instead of
+    :math:`\prod_i n_i`. With :math:`\beta = 0` this is the paper's SM3-II (:math:`\mu_t(r) = \max_{j\in r}\nu_t(j)`);
+    with :math:`\beta > 0` the running max :math:`\mu_t(r) = \max(\mu_{t-1}(r), \max_{j\in r}\nu_t(j))` of the
+    older library. Momentum (:math:`\mu_m > 0`) adds one buffer of the parameter's size.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate :math:`\eta`.
+        momentum: :math:`\mu_m`.
+        beta: :math:`\beta` (0: accumulate squared gradients as in AdaGrad).
+        eps: :math:`\epsilon`.
+        maximize: maximize the objective.
+        foreach: batch tensors per (device, dtype); ``None`` picks per device.
+    """
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-1,
+        momentum: float = 0.0,
+        beta: float = 0.0,
+        eps: float = 1e-30,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        defaults = dict(
+            lr=check_lr(self, lr),
+            momentum=check_range(self, 'momentum', momentum, 0.0, 1.0),
+            beta=check_range(self, 'beta', beta, 0.0, 1.0),
+            eps=check_non_negative(self, 'eps', eps),
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def state_keys_for(self, group: dict) -> tuple[str, ...]:
+        return ('accumulator',) + (('momentum_buffer',) if group['momentum'] > 0.0 else ())
+
+    def init_state(self, group, param, keys):
+        state = {'accumulator': param.new_zeros(max(sum(param.shape), 1))} if 'accumulator' in keys else {}
+        if 'momentum_buffer' in keys:
+            state['momentum_buffer'] = torch.zeros_like(param)
+        return state
+
+    def _update(self, group, params, grads, accumulator, momentum_buffer=None):
+        beta, momentum = group['beta'], group['momentum']
+        updates = []
+        for g, acc in zip(grads, accumulator):
+            accs = _accumulators(acc, g.shape)
+            nu = accs[0]
+            for a in accs[1:]:
+                nu = torch.minimum(nu, a)
+            nu = torch.addcmul(nu * beta if beta > 0.0 else nu, g, g, value=1.0 - beta).expand_as(g)
+            for i, a in enumerate(accs):
+                dims = [j for j in range(g.dim()) if j != i]
+                row_max = nu.amax(dim=dims, keepdim=True) if dims else nu
+                torch.maximum(a, row_max, out=a) if beta > 0.0 else a.copy_(row_max)
+            updates.append(g * nu.add(group['eps']).rsqrt_())
+        if momentum > 0.0:
+            torch._foreach_mul_(momentum_buffer, momentum)
+            torch._foreach_add_(momentum_buffer, updates, alpha=1.0 - momentum)
+            updates = momentum_buffer
+        torch._foreach_add_(params, updates, alpha=-group['lr'])
