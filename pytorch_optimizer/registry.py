@@ -23,6 +23,16 @@ def _normalize(name: str) -> str:
     return name.lower().replace('-', '').replace('_', '')
 
 
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (names are short)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
 @dataclass(frozen=True)
 class Entry:
     """One registry row: a class and the defaults the row binds (empty for the class itself)."""
@@ -59,10 +69,19 @@ class Registry:
             raise TypeError(f'{self.kind} name must be a string, got {name!r}')
         key = self._lookup.get(_normalize(name))
         if key is None:
-            close = difflib.get_close_matches(_normalize(name), list(self._lookup), n=4, cutoff=0.6)
-            hint = f"; did you mean {' or '.join(repr(self._lookup[c]) for c in close)}?" if close else ''
+            close = self.suggest(name)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ''
             raise ValueError(f'unknown {self.kind} {name!r}{hint} (see get_supported_{self.kind}s())')
         return self.entries[key]
+
+    def suggest(self, name: str, most: int = 5) -> list[str]:
+        """Registered keys closest to ``name``: fewest edits first, then difflib similarity."""
+        norm = _normalize(name)
+        ranked = sorted(
+            self._lookup,
+            key=lambda k: (_edits(norm, k), -difflib.SequenceMatcher(None, norm, k).ratio(), k),
+        )
+        return [self._lookup[k] for k in ranked[:most] if _edits(norm, k) <= max(2, len(norm) // 3)]
 
     def load(self, name: str) -> Callable[..., Any]:
         """The class (or variant partial) registered as ``name``."""
