@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
 from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
@@ -28,6 +29,11 @@ def _is_hyperparameter(value: Any) -> bool:
     if isinstance(value, (tuple, list)):
         return all(_is_hyperparameter(v) for v in value)
     return value is None or isinstance(value, (bool, int, float, str, torch.dtype))
+
+
+def _is_dtensor(tensor: Tensor) -> bool:
+    module = sys.modules.get('torch.distributed.tensor')  # a DTensor exists only once this is imported
+    return module is not None and isinstance(tensor, module.DTensor)
 
 
 @cache
@@ -83,6 +89,8 @@ class BaseOptimizer(Optimizer):
             no shape-dependent math; state shaped like the parameter), so the update may run on
             slices of tensors; ``non_elementwise_flags`` are group switches that break this.
         cache_chunk: elements per eager CPU batch of an elementwise update (1 MiB of float32).
+        supports_fsdp: the update is correct on FSDP2-sharded (DTensor) parameters; if False, ``step``
+            raises ``NotImplementedError`` on them instead of computing per-shard statistics.
     """
 
     state_keys: tuple[str, ...] = ()
@@ -93,6 +101,7 @@ class BaseOptimizer(Optimizer):
     needs_model: bool = False
     second_order: bool = False
     global_statistics: bool = False
+    supports_fsdp: bool = True
     elementwise: bool = False
     non_elementwise_flags: tuple[str, ...] = ('use_gc', 'adanorm', 'cautious')
     cache_chunk: int = 1 << 18
@@ -144,6 +153,11 @@ class BaseOptimizer(Optimizer):
             grad = p.grad
             if grad is None:
                 continue
+            if not self.supports_fsdp and _is_dtensor(p):
+                raise NotImplementedError(
+                    f'{owner_name(self)} does not support FSDP2-sharded (DTensor) parameters: its update needs '
+                    'whole-tensor statistics; use DistributedDataParallel or ZeroRedundancyOptimizer instead'
+                )
             if grad.is_sparse and not self.supports_sparse:
                 raise NoSparseGradientError(owner_name(self))
             if torch.is_complex(p):
@@ -223,7 +237,8 @@ class BaseOptimizer(Optimizer):
         size = 0
         for p, g, state in zip(params, grads, states):
             tensors = [p, g, *(state[k] for k in keys)]
-            if p.numel() > chunk and all(t.is_contiguous() for t in tensors):
+            # sharded (DTensor) parameters are never sliced: their local shard is not a plain view
+            if p.numel() > chunk and not _is_dtensor(p) and all(t.is_contiguous() for t in tensors):
                 flats = [t.view(-1) for t in tensors]
                 pieces = [[f[a : a + chunk] for f in flats] for a in range(0, p.numel(), chunk)]
             else:

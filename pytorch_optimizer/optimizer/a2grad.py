@@ -47,6 +47,7 @@ class A2Grad(BaseOptimizer):
 
     state_keys = ('avg_grad', 'x_k', 'v_k')
     scalar_state_keys = frozenset({'v_k', 'v_kk'})
+    supports_fsdp = False  # per-tensor norms become Partial DTensors that torch 2.13's foreach ops reject
 
     def __init__(
         self,

@@ -62,6 +62,7 @@ class AdaFactor(BaseOptimizer):
     """
 
     state_keys = ('exp_avg_sq_row', 'exp_avg_sq_col')
+    supports_fsdp = False  # factored row/column statistics and RMS norms are not computed over shards
 
     def __init__(
         self,

@@ -76,6 +76,7 @@ class AdamP(BaseOptimizer):
     """
 
     state_keys = ('exp_avg', 'exp_avg_sq')
+    supports_fsdp = False  # the projection's cosine test runs on a Partial DTensor (torch 2.13 rejects abs_)
 
     def __init__(
         self,

@@ -52,6 +52,7 @@ class Adan(BaseOptimizer):
     elementwise = True
     state_keys = ('exp_avg', 'exp_avg_diff', 'exp_avg_sq', 'previous_grad')
     global_statistics = True  # with max_grad_norm > 0
+    supports_fsdp = False  # torch 2.13's DTensor has no sharding strategy for _foreach_copy_
 
     def __init__(
         self,

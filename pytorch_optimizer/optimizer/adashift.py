@@ -55,6 +55,7 @@ class AdaShift(BaseOptimizer):
     """
 
     state_keys = ('grad_queue', 'exp_avg', 'exp_avg_sq')
+    supports_fsdp = False  # torch 2.13's DTensor has no sharding strategy for _foreach_copy_
 
     def __init__(
         self,

@@ -41,6 +41,7 @@ class AdaSmooth(BaseOptimizer):
 
     elementwise = True
     state_keys = ('prev_param', 'sum_delta', 'sum_abs_delta', 'exp_avg_sq')
+    supports_fsdp = False  # torch 2.13's DTensor has no sharding strategy for _foreach_copy_
 
     def __init__(
         self,

@@ -60,6 +60,7 @@ class Amos(BaseOptimizer):
 
     state_keys = ('exp_avg_sq', 'decay')
     scalar_state_keys = frozenset({'exp_avg_sq', 'decay'})
+    supports_fsdp = False  # its scalar state is a Partial DTensor that torch 2.13's foreach ops reject
 
     def __init__(
         self,

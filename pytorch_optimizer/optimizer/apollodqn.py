@@ -53,6 +53,7 @@ class ApolloDQN(BaseOptimizer):
     """
 
     state_keys = ('exp_avg_grad', 'approx_hessian', 'update')
+    supports_fsdp = False  # per-tensor norms become Partial DTensors that torch 2.13's foreach ops reject
 
     def __init__(
         self,

@@ -60,6 +60,7 @@ class DiffGrad(BaseOptimizer):
 
     elementwise = True
     state_keys = ('exp_avg', 'exp_avg_sq', 'previous_grad')
+    supports_fsdp = False  # torch 2.13's DTensor has no sharding strategy for _foreach_copy_
 
     def __init__(
         self,

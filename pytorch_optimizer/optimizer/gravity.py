@@ -42,6 +42,7 @@ class Gravity(BaseOptimizer):
     """
 
     state_keys = ('velocity',)
+    supports_fsdp = False  # its random initial velocity is a plain tensor, not sharded like the parameter
 
     def __init__(
         self,

@@ -43,6 +43,7 @@ class NovoGrad(BaseOptimizer):
 
     state_keys = ('exp_avg', 'exp_avg_sq')
     scalar_state_keys = frozenset({'exp_avg_sq'})
+    supports_fsdp = False  # per-tensor norms become Partial DTensors that torch 2.13's foreach ops reject
 
     def __init__(
         self,

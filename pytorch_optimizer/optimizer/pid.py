@@ -43,6 +43,7 @@ class PID(BaseOptimizer):
 
     elementwise = True
     state_keys = ('i_buffer', 'd_buffer', 'grad_buffer')
+    supports_fsdp = False  # torch 2.13's DTensor has no sharding strategy for _foreach_copy_
 
     def __init__(
         self,

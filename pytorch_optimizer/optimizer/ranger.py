@@ -63,6 +63,7 @@ class Ranger(BaseOptimizer):
 
     elementwise = True
     state_keys = ('exp_avg', 'exp_avg_sq', 'slow_buffer')
+    supports_fsdp = False  # torch 2.13's DTensor has no sharding strategy for _foreach_copy_
 
     def __init__(
         self,

@@ -82,6 +82,7 @@ class Ranger21(BaseOptimizer):
 
     state_keys = ('grad_ma', 'neg_grad_ma', 'variance_ma', 'max_variance_ma', 'lookahead_params')
     global_statistics = True
+    supports_fsdp = False  # torch 2.13's DTensor has no sharding strategy for _foreach_copy_
 
     def __init__(
         self,

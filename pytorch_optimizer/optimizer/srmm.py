@@ -40,6 +40,7 @@ class SRMM(BaseOptimizer):
 
     elementwise = True
     state_keys = ('mov_avg_grad', 'mov_avg_param')
+    supports_fsdp = False  # torch 2.13's DTensor has no sharding strategy for _foreach_copy_
 
     def __init__(
         self,
