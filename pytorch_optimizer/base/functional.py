@@ -155,3 +155,9 @@ def undo_unless_(tensors: list[Tensor], before: list[Tensor], ok: Tensor) -> Non
     """
     for t, b in zip(tensors, before):
         t.copy_(torch.where(ok, t, b))
+
+
+def copy_(dst: list[Tensor], src: list[Tensor]) -> None:
+    """``dst[i].copy_(src[i])``: ``torch._foreach_copy_`` without its missing DTensor (FSDP2) sharding rule."""
+    for d, s in zip(dst, src):
+        d.copy_(s)

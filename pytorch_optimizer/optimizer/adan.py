@@ -52,7 +52,6 @@ class Adan(BaseOptimizer):
     elementwise = True
     state_keys = ('exp_avg', 'exp_avg_diff', 'exp_avg_sq', 'previous_grad')
     global_statistics = True  # with max_grad_norm > 0
-    supports_fsdp = False  # torch 2.13's DTensor has no sharding strategy for _foreach_copy_
 
     def __init__(
         self,
@@ -108,7 +107,7 @@ class Adan(BaseOptimizer):
         if group['use_gc']:
             grads = F.centralize_gradients(grads)
         if step == 1:
-            torch._foreach_copy_(previous_grad, grads)
+            F.copy_(previous_grad, grads)
         diff = torch._foreach_sub(grads, previous_grad)
         torch._foreach_lerp_(
             exp_avg, F.adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads, 1.0 - beta1
@@ -128,6 +127,6 @@ class Adan(BaseOptimizer):
         torch._foreach_add_(params, update, alpha=-lr)
         if not group['weight_decouple'] and wd > 0.0:
             torch._foreach_div_(params, 1.0 + lr * wd)
-        torch._foreach_copy_(previous_grad, grads)
+        F.copy_(previous_grad, grads)
         if masked:
             F.undo_unless_(tensors, before, finite)

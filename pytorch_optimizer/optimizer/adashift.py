@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from pytorch_optimizer.base.functional import copy_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import (
     check_betas,
@@ -55,7 +56,6 @@ class AdaShift(BaseOptimizer):
     """
 
     state_keys = ('grad_queue', 'exp_avg', 'exp_avg_sq')
-    supports_fsdp = False  # torch 2.13's DTensor has no sharding strategy for _foreach_copy_
 
     def __init__(
         self,
@@ -101,7 +101,7 @@ class AdaShift(BaseOptimizer):
         torch._foreach_mul_(exp_avg, beta1)
         torch._foreach_add_(exp_avg, grads, alpha=1.0 / weight_sum)
         torch._foreach_add_(exp_avg, oldest, alpha=-(beta1**n) / weight_sum)
-        torch._foreach_copy_(oldest, grads)
+        copy_(oldest, grads)
         if step <= n:
             return
         torch._foreach_mul_(exp_avg_sq, beta2)

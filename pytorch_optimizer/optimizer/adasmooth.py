@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from pytorch_optimizer.base.functional import copy_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative
 from pytorch_optimizer.registry import register_optimizer
@@ -41,7 +42,6 @@ class AdaSmooth(BaseOptimizer):
 
     elementwise = True
     state_keys = ('prev_param', 'sum_delta', 'sum_abs_delta', 'exp_avg_sq')
-    supports_fsdp = False  # torch 2.13's DTensor has no sharding strategy for _foreach_copy_
 
     def __init__(
         self,
@@ -80,7 +80,7 @@ class AdaSmooth(BaseOptimizer):
         torch._foreach_add_(sum_delta, delta)
         torch._foreach_abs_(delta)
         torch._foreach_add_(sum_abs_delta, delta)
-        torch._foreach_copy_(prev_param, params)
+        copy_(prev_param, params)
         grads = self.apply_weight_decay(group, params, grads)
         # e = |s| / n, with n floored so that no move yet (s = n = 0) gives e = 0; |s| <= n up to round-off
         ratio = torch._foreach_abs(sum_delta)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from pytorch_optimizer.base.functional import copy_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import (
     check_choice,
@@ -114,7 +115,7 @@ class ApolloDQN(BaseOptimizer):
             torch._foreach_add_(denom, eps / alpha)
         else:
             torch._foreach_clamp_min_(denom, rebound)
-        torch._foreach_copy_(update, torch._foreach_div(exp_avg_grad, denom))
+        copy_(update, torch._foreach_div(exp_avg_grad, denom))
         if wd > 0.0 and group['weight_decay_type'] != 'l2':
             scale = [wd / d.mean() for d in denom] if group['weight_decay_type'] == 'stable' else wd
             torch._foreach_add_(update, torch._foreach_mul(params, scale))

@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, cautious_, rectification
+from pytorch_optimizer.base.functional import adanorm_grads, cautious_, copy_, rectification
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import (
     check_betas,
@@ -60,7 +60,6 @@ class DiffGrad(BaseOptimizer):
 
     elementwise = True
     state_keys = ('exp_avg', 'exp_avg_sq', 'previous_grad')
-    supports_fsdp = False  # torch 2.13's DTensor has no sharding strategy for _foreach_copy_
 
     def __init__(
         self,
@@ -120,7 +119,7 @@ class DiffGrad(BaseOptimizer):
         friction = torch._foreach_sub(previous_grad, grads)
         torch._foreach_abs_(friction)
         torch._foreach_sigmoid_(friction)
-        torch._foreach_copy_(previous_grad, grads)
+        copy_(previous_grad, grads)
 
         step_size = group['lr'] if group['adam_debias'] else group['lr'] / self.bias_correction(beta1, step)
         adaptive = True

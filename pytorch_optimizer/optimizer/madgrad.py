@@ -10,6 +10,7 @@ import math
 
 import torch
 
+from pytorch_optimizer.base.functional import copy_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -94,4 +95,4 @@ class MADGRAD(BaseOptimizer):
         if group['momentum'] > 0.0:
             torch._foreach_lerp_(params, z, 1.0 - group['momentum'])
         else:
-            torch._foreach_copy_(params, z)
+            copy_(params, z)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from pytorch_optimizer.base.functional import copy_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative
 from pytorch_optimizer.registry import register_optimizer
@@ -81,7 +82,7 @@ class NovoGrad(BaseOptimizer):
         torch._foreach_mul_(norms_sq, norms_sq)
         # first step of a tensor (v still 0): v = |g|^2 instead of the average
         new = [torch.where(v == 0, n, beta2 * v + (1.0 - beta2) * n) for v, n in zip(exp_avg_sq, norms_sq)]
-        torch._foreach_copy_(exp_avg_sq, new)
+        copy_(exp_avg_sq, new)
 
         denom = torch._foreach_sqrt(exp_avg_sq)
         torch._foreach_add_(denom, group['eps'])

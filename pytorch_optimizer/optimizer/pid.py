@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from pytorch_optimizer.base.functional import copy_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -43,7 +44,6 @@ class PID(BaseOptimizer):
 
     elementwise = True
     state_keys = ('i_buffer', 'd_buffer', 'grad_buffer')
-    supports_fsdp = False  # torch 2.13's DTensor has no sharding strategy for _foreach_copy_
 
     def __init__(
         self,
@@ -97,7 +97,7 @@ class PID(BaseOptimizer):
             change = torch._foreach_sub(grads, grad_buffer)
             torch._foreach_mul_(d_buffer, momentum)
             torch._foreach_add_(d_buffer, change, alpha=1.0 - momentum)
-            torch._foreach_copy_(grad_buffer, grads)
+            copy_(grad_buffer, grads)
             update = torch._foreach_add(grads, i_buffer, alpha=group['integral'])
             torch._foreach_add_(update, d_buffer, alpha=group['derivative'])
         torch._foreach_add_(params, update, alpha=-group['lr'])

@@ -63,7 +63,6 @@ class Ranger(BaseOptimizer):
 
     elementwise = True
     state_keys = ('exp_avg', 'exp_avg_sq', 'slow_buffer')
-    supports_fsdp = False  # torch 2.13's DTensor has no sharding strategy for _foreach_copy_
 
     def __init__(
         self,
@@ -143,4 +142,4 @@ class Ranger(BaseOptimizer):
             torch._foreach_add_(params, exp_avg, alpha=-step_size)
         if step % group['k'] == 0:
             torch._foreach_lerp_(slow_buffer, params, group['alpha'])
-            torch._foreach_copy_(params, slow_buffer)
+            F.copy_(params, slow_buffer)

@@ -82,7 +82,6 @@ class Ranger21(BaseOptimizer):
 
     state_keys = ('grad_ma', 'neg_grad_ma', 'variance_ma', 'max_variance_ma', 'lookahead_params')
     global_statistics = True
-    supports_fsdp = False  # torch 2.13's DTensor has no sharding strategy for _foreach_copy_
 
     def __init__(
         self,
@@ -239,5 +238,5 @@ class Ranger21(BaseOptimizer):
         torch._foreach_add_(params, update, alpha=-step_size)
         if step % group['lookahead_merge_time'] == 0:
             torch._foreach_lerp_(lookahead_params, params, group['lookahead_blending_alpha'])
-            torch._foreach_copy_(params, lookahead_params)
+            F.copy_(params, lookahead_params)
         F.undo_unless_(tensors, before, finite)

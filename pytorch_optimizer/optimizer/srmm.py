@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from pytorch_optimizer.base.functional import copy_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_lr, check_positive_int, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -40,7 +41,6 @@ class SRMM(BaseOptimizer):
 
     elementwise = True
     state_keys = ('mov_avg_grad', 'mov_avg_param')
-    supports_fsdp = False  # torch 2.13's DTensor has no sharding strategy for _foreach_copy_
 
     def __init__(
         self,
@@ -72,5 +72,5 @@ class SRMM(BaseOptimizer):
         weight = float(n) ** -group['beta']
         torch._foreach_lerp_(mov_avg_grad, grads, weight)
         torch._foreach_lerp_(mov_avg_param, params, weight)
-        torch._foreach_copy_(params, mov_avg_param)
+        copy_(params, mov_avg_param)
         torch._foreach_add_(params, mov_avg_grad, alpha=-group['lr'])

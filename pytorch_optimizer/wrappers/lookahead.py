@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from torch.optim import Optimizer
 
+from pytorch_optimizer.base.functional import copy_
 from pytorch_optimizer.base.validation import check_choice, check_positive_int, check_range
 from pytorch_optimizer.base.wrapper import BaseWrapper
 from pytorch_optimizer.registry import register_wrapper
@@ -65,7 +66,7 @@ class Lookahead(BaseWrapper):
         alpha, mode = self.defaults['alpha'], self.defaults['pullback_momentum']
         slow = [self.state[p]['slow_param'] for p in params]
         torch._foreach_lerp_(slow, params, alpha)
-        torch._foreach_copy_(params, slow)
+        copy_(params, slow)
         if mode == 'none':
             return
         for p in params:
