@@ -1,0 +1,262 @@
+"""Scalable Shampoo: blocked Kronecker-factored preconditioning with layer-wise grafting.
+
+Reference: Anil, Gupta, Koren, Regan & Singer, "Scalable Second Order Optimization for Deep Learning",
+arXiv 2020. https://arxiv.org/abs/2002.09018 (code: google-research/google-research ``scalable_shampoo``)
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import torch
+from torch import Tensor
+
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import (
+    check_betas,
+    check_bool,
+    check_choice,
+    check_lr,
+    check_non_negative,
+    check_positive_int,
+)
+from pytorch_optimizer.optimizer._newton_common import matrix_inverse_root
+from pytorch_optimizer.registry import register_optimizer
+
+GRAFTS = ('none', 'sgd', 'adagrad', 'rmsprop', 'sqrt_n')  # index = the older library's LayerWiseGrafting value
+PRECONDITIONERS = ('all', 'input', 'output')  # index = the older library's PreConditionerType value
+
+
+def merge_small_dims(shape: list[int], max_dim: int) -> list[int]:
+    """Merge adjacent dimensions while their product stays <= ``max_dim`` (size-1 dimensions vanish)."""
+    merged, product = [], 1
+    for d in shape:
+        if product * d <= max_dim:
+            product *= d
+        else:
+            if product > 1:
+                merged.append(product)
+            product = d
+    return merged + ([product] if product > 1 else [])
+
+
+def layout(shape: list[int], group: dict) -> tuple[list[int], list[tuple[tuple[int, int], ...]], list[bool], int]:
+    """``(transformed shape, blocks as ((offset, size), ...), preconditioned dims, exponent)``; no blocks = skipped."""
+    block = group['block_size']
+    shape = merge_small_dims(shape, block) if group['shape_interpretation'] else list(shape)
+    rank = len(shape)
+    if rank == 0 or rank < group['skip_preconditioning_rank_lt']:
+        return shape, [], [], 0
+    if any(d > group['no_preconditioning_for_layers_with_dim_gt'] for d in shape):
+        return shape, [], [], 0
+    kind = group['pre_conditioner_type']
+    dims = [kind == 'all' or rank == 1 or (i < rank - 1) == (kind == 'input') for i in range(rank)]
+    ranges = [[(o, min(block, d - o)) for o in range(0, d, block)] for d in shape]
+    exponent = group['inverse_exponent_override'] or 2 * sum(dims)
+    return shape, list(itertools.product(*ranges)), dims, exponent
+
+
+def factor_sizes(shape: list[int], group: dict) -> list[int]:
+    _, blocks, dims, _ = layout(shape, group)
+    return [size for b in blocks for (_, size), on in zip(b, dims) if on]
+
+
+@register_optimizer
+class ScalableShampoo(BaseOptimizer):
+    r"""Shampoo on blocks of at most ``block_size`` per dimension, grafted to a simple optimizer's step norm.
+
+    Each tensor is reshaped (small dimensions merged), cut into blocks, and every block :math:`B` keeps one
+    statistic per preconditioned dimension, :math:`L^i \leftarrow \beta_2 L^i + (1-\beta_2) B^{(i)} B^{(i)\top}`
+    (a plain sum when :math:`\beta_2 = 1`; every ``statistics_compute_steps``), with roots
+    :math:`P^i = (L^i + \epsilon\lambda_{max} I)^{-1/e}`, :math:`e = 2\,\#\text{dims}` (``eigh`` in float64, or
+    SVD with ``use_svd``; never NaN), recomputed every ``preconditioning_compute_steps`` and at
+    ``start_preconditioning_step``. From that step on the direction is :math:`S = B \times_i P^i`, rescaled to the
+    norm of the graft direction :math:`D` (SGD, AdaGrad, RMSProp, sign/``sqrt_n``), else :math:`D` itself:
+
+    .. math::
+        u_t = S \frac{\lVert D \rVert}{\lVert S \rVert} + \lambda\theta, \quad
+        m_t = \beta_1 m_{t-1} + w u_t, \quad
+        \theta_t = \theta_{t-1} - \eta\,(\beta_1 m_t + w u_t \ \text{(nesterov)}\ \text{or}\ m_t)
+
+    with :math:`w = 1-\beta_1` (``moving_average_for_momentum``) or 1. One momentum buffer follows the chosen
+    direction (the reference keeps a second one for the graft); roots are computed at the start step instead of
+    staying the identity until the first multiple of ``preconditioning_compute_steps``.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate :math:`\eta`.
+        betas: :math:`(\beta_1, \beta_2)`, momentum and statistics decay (:math:`\beta_2 = 1` sums).
+        moving_average_for_momentum: :math:`w = 1 - \beta_1`.
+        weight_decay: weight decay coefficient :math:`\lambda`.
+        decoupled_weight_decay: :math:`\theta \leftarrow \theta(1 - \eta\lambda)` (else add :math:`\lambda\theta`).
+        decoupled_learning_rate: momentum of unscaled steps (else of :math:`\eta u_t`, so lr changes act gradually).
+        inverse_exponent_override: :math:`e` if > 0.
+        start_preconditioning_step: first step that uses the Shampoo direction.
+        preconditioning_compute_steps: steps between root recomputations.
+        statistics_compute_steps: steps between statistics updates.
+        block_size: maximal block side.
+        skip_preconditioning_rank_lt: no preconditioner below this rank.
+        no_preconditioning_for_layers_with_dim_gt: no preconditioner if a dimension is larger.
+        shape_interpretation: merge small dimensions first.
+        graft_type: ``'none'``, ``'sgd'``, ``'adagrad'``, ``'rmsprop'``, ``'sqrt_n'`` (or the older enum value 0-4).
+        pre_conditioner_type: ``'all'``, ``'input'`` (all but the last dim), ``'output'`` (or 0-2).
+        nesterov: Nesterov momentum.
+        diagonal_eps: :math:`\epsilon` of the AdaGrad/RMSProp graft.
+        matrix_eps: relative ridge :math:`\epsilon` of the roots.
+        use_svd: roots by SVD instead of ``eigh``.
+        maximize: maximize the objective.
+        foreach: batch tensors per (device, dtype); ``None`` picks per device.
+    """
+
+    state_keys = ('momentum', 'statistics', 'preconditioners')
+    supports_fsdp = False  # matrix preconditioners are built over whole tensors, not shards
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        weight_decay: float = 0.0,
+        *,
+        moving_average_for_momentum: bool = False,
+        decoupled_weight_decay: bool = False,
+        decoupled_learning_rate: bool = True,
+        inverse_exponent_override: int = 0,
+        start_preconditioning_step: int = 25,
+        preconditioning_compute_steps: int = 1000,
+        statistics_compute_steps: int = 1,
+        block_size: int = 512,
+        skip_preconditioning_rank_lt: int = 1,
+        no_preconditioning_for_layers_with_dim_gt: int = 8192,
+        shape_interpretation: bool = True,
+        graft_type: str | int = 'sgd',
+        pre_conditioner_type: str | int = 'all',
+        nesterov: bool = True,
+        diagonal_eps: float = 1e-10,
+        matrix_eps: float = 1e-6,
+        use_svd: bool = False,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        graft_type = (
+            GRAFTS[graft_type] if isinstance(graft_type, int) and 0 <= graft_type < len(GRAFTS) else graft_type
+        )
+        if isinstance(pre_conditioner_type, int) and 0 <= pre_conditioner_type < len(PRECONDITIONERS):
+            pre_conditioner_type = PRECONDITIONERS[pre_conditioner_type]
+        ints = (
+            'start_preconditioning_step',
+            'preconditioning_compute_steps',
+            'statistics_compute_steps',
+            'block_size',
+        )
+        ints_or_zero = ('inverse_exponent_override', 'skip_preconditioning_rank_lt')
+        values = locals()
+        defaults = {k: check_positive_int(self, k, values[k]) for k in ints}
+        defaults.update({k: check_positive_int(self, k, values[k], allow_zero=True) for k in ints_or_zero})
+        flags = ('moving_average_for_momentum', 'decoupled_weight_decay', 'decoupled_learning_rate')
+        defaults.update(
+            {k: check_bool(self, k, values[k]) for k in flags + ('shape_interpretation', 'nesterov', 'use_svd')}
+        )
+        defaults.update(
+            lr=check_lr(self, lr),
+            betas=check_betas(self, betas, allow_one=(1,)),
+            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
+            no_preconditioning_for_layers_with_dim_gt=check_positive_int(
+                self, 'no_preconditioning_for_layers_with_dim_gt', no_preconditioning_for_layers_with_dim_gt
+            ),
+            graft_type=check_choice(self, 'graft_type', graft_type, GRAFTS),
+            pre_conditioner_type=check_choice(self, 'pre_conditioner_type', pre_conditioner_type, PRECONDITIONERS),
+            diagonal_eps=check_non_negative(self, 'diagonal_eps', diagonal_eps),
+            matrix_eps=check_non_negative(self, 'matrix_eps', matrix_eps),
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def state_keys_for(self, group: dict) -> tuple[str, ...]:
+        return self.state_keys + (('graft_statistics',) if group['graft_type'] in ('adagrad', 'rmsprop') else ())
+
+    def init_state(self, group, param, keys):
+        state = super().init_state(group, param, tuple(k for k in keys if k in ('momentum', 'graft_statistics')))
+        eyes = [
+            torch.eye(d, dtype=param.dtype, device=param.device).view(-1)
+            for d in factor_sizes(list(param.shape), group)
+        ]
+        flat = torch.cat(eyes) if eyes else param.new_zeros(0)
+        if 'statistics' in keys:
+            state['statistics'] = flat * group['matrix_eps']
+        if 'preconditioners' in keys:
+            state['preconditioners'] = flat.clone()
+        return state
+
+    def _root(self, group: dict, stat: Tensor, exponent: int) -> Tensor:
+        if not group['use_svd']:
+            return matrix_inverse_root(stat, exponent, group['matrix_eps'])
+        u, s, _ = torch.linalg.svd(torch.where(torch.isfinite(stat).all(), stat.double(), 0.0))
+        s = s + group['matrix_eps'] * s.max()
+        return ((u * torch.where(s > 0, s, 1.0).pow(-1.0 / exponent)) @ u.T).to(stat.dtype)
+
+    def _shampoo(self, group: dict, grad: Tensor, stat: Tensor, pre: Tensor, precondition: bool) -> Tensor:
+        """Update the block statistics (and roots when due) of one tensor; its preconditioned gradient."""
+        step, beta2 = group['step'], group['betas'][1]
+        shape, blocks, dims, exponent = layout(list(grad.shape), group)
+        reshaped = grad.reshape(shape)
+        out = torch.empty_like(reshaped) if precondition else None
+        refresh = step % group['preconditioning_compute_steps'] == 0 or step == group['start_preconditioning_step']
+        offset = 0
+        for block in blocks:
+            index = tuple(slice(o, o + s) for o, s in block)
+            x = reshaped[index]
+            for i, ((_, size), on) in enumerate(zip(block, dims)):
+                if not on:
+                    x = x.movedim(0, -1) if precondition else x
+                    continue
+                s_mat, p_mat = stat[offset : offset + size * size].view(size, size), pre[
+                    offset : offset + size * size
+                ].view(size, size)
+                offset += size * size
+                if step % group['statistics_compute_steps'] == 0:
+                    unfolded = reshaped[index].movedim(i, 0).reshape(size, -1)
+                    s_mat.mul_(beta2).addmm_(unfolded, unfolded.T, alpha=1.0 if beta2 == 1.0 else 1.0 - beta2)
+                if refresh:
+                    p_mat.copy_(self._root(group, s_mat, exponent))
+                if precondition:
+                    x = torch.tensordot(x, p_mat, dims=([0], [0]))
+            if precondition:
+                out[index] = x
+        return out.view(grad.shape) if precondition and blocks else grad
+
+    def _update(self, group, params, grads, momentum, statistics, preconditioners, graft_statistics=None):
+        beta1, beta2 = group['betas']
+        graft, started = group['graft_type'], group['step'] >= group['start_preconditioning_step']
+        if graft in ('adagrad', 'rmsprop'):
+            if graft == 'rmsprop':
+                torch._foreach_mul_(graft_statistics, beta2)
+            torch._foreach_addcmul_(graft_statistics, grads, grads, value=1.0 - beta2 if graft == 'rmsprop' else 1.0)
+            denom = torch._foreach_sqrt(graft_statistics)
+            torch._foreach_add_(denom, group['diagonal_eps'])
+            directions = torch._foreach_div(grads, denom)
+        else:
+            directions = torch._foreach_sign(grads) if graft == 'sqrt_n' else grads
+        shampoo = [self._shampoo(group, g, s, p, started) for g, s, p in zip(grads, statistics, preconditioners)]
+        if started:
+            if graft != 'none':
+                ratios = torch._foreach_div(
+                    torch._foreach_norm(directions), torch._foreach_add(torch._foreach_norm(shampoo), 1e-16)
+                )
+                shampoo = torch._foreach_mul(shampoo, ratios)
+            directions = shampoo
+        if group['weight_decay'] > 0.0:
+            if group['decoupled_weight_decay']:
+                torch._foreach_mul_(params, 1.0 - group['lr'] * group['weight_decay'])
+            else:
+                directions = torch._foreach_add(directions, params, alpha=group['weight_decay'])
+        w = (1.0 - beta1) if group['moving_average_for_momentum'] else 1.0
+        scale = w if group['decoupled_learning_rate'] else w * group['lr']
+        torch._foreach_mul_(momentum, beta1)
+        torch._foreach_add_(momentum, directions, alpha=scale)
+        update = momentum
+        if group['nesterov']:
+            update = torch._foreach_mul(momentum, beta1)
+            torch._foreach_add_(update, directions, alpha=scale)
+        torch._foreach_add_(params, update, alpha=-group['lr'] if group['decoupled_learning_rate'] else -1.0)
