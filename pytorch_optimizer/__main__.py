@@ -5,7 +5,8 @@
 * ``compare [NAME ...] [--task teacher|rosenbrock|all]`` — trains the same model from the same seed
   with each optimizer on embedded tasks and prints final loss, accuracy, ms/step and state bytes;
   ``NAME+gen`` / ``NAME+genapprox`` add the GeN learning-rate method (exact / parabola fit);
-* ``lr-find [NAME]`` — the learning-rate range test on an embedded task.
+* ``lr-find [NAME]`` — the learning-rate range test on an embedded task;
+* ``plot NAME... --function rosenbrock --out DIR`` — trajectories on a 2-d test function (one PNG each).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytorch_optimizer  # noqa: F401  (registers everything)
 from pytorch_optimizer.lr_finder import add_lr_find_arguments, cmd_lr_find
 from pytorch_optimizer.registry import LR_SCHEDULERS, OPTIMIZERS, WRAPPERS, Entry
 from pytorch_optimizer.tasks import TASKS, Result, split_name, train
+from pytorch_optimizer.visualize.plot import add_plot_arguments, cmd_plot
 
 DEFAULT_COMPARE = ('sgd', 'adamw', 'adabelief', 'adamp', 'lion', 'radam', 'adan', 'lamb', 'prodigy')
 LR_GRID = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
@@ -162,6 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--plot', default=None, metavar='FILE', help='write loss curves (needs matplotlib)')
     p.set_defaults(func=cmd_compare)
+    p = sub.add_parser('plot', help='optimizer trajectories on a 2-d test function (needs matplotlib)')
+    add_plot_arguments(p)
+    p.set_defaults(func=cmd_plot)
     p = sub.add_parser('lr-find', help='LR range test on an embedded task')
     add_lr_find_arguments(p)
     p.set_defaults(func=cmd_lr_find)

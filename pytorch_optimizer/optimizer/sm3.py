@@ -49,6 +49,7 @@ class SM3(BaseOptimizer):
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
     """
+
     supports_fsdp = False  # per-dimension accumulators would cover only the local shard (a silently wrong update)
 
     def __init__(
