@@ -10,7 +10,6 @@ import math
 
 import torch
 from torch import Tensor
-from torch.nn.functional import cosine_similarity
 
 from pytorch_optimizer.base.functional import adanorm_grads, centralize_gradients
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
@@ -21,24 +20,28 @@ from pytorch_optimizer.registry import register_optimizer
 def _project(p: Tensor, grad: Tensor, perturb: Tensor, delta: float, wd_ratio: float, eps: float):
     """Remove the radial part of ``perturb`` where ``p`` looks scale-invariant (no host sync).
 
-    The channel view (rows = output channels) is tried first, then the whole layer; the condition is
-    evaluated as a 0-d tensor and applied with ``torch.where``. Returns the projected update and the
-    weight-decay ratio (``wd_ratio`` where projected, else 1) as 0-d tensors.
+    The channel view (rows = output channels) is tried first, then the whole layer. Both radial parts
+    are ``p`` times a per-row coefficient, so one pass of row reductions (g.p, g.g, p.p, p.u) serves
+    both views and the projection is a single ``perturb - p * coef``; the conditions are 0-d tensors
+    applied with ``torch.where``. Returns the projected update (a new tensor) and the weight-decay
+    ratio (``wd_ratio`` where projected, else 1) as a 0-d tensor.
     """
-    views = (
-        (p.reshape(p.shape[0], -1), (p.shape[0],) + (1,) * (p.dim() - 1)),
-        (p.reshape(1, -1), (1,) * p.dim()),
+    rows = p.shape[0]
+    p2, g2, u2 = p.reshape(rows, -1), grad.reshape(rows, -1), perturb.reshape(rows, -1)
+    gp, gg, pp, pu = (a.mul(b).sum(dim=1) for a, b in ((g2, p2), (g2, g2), (p2, p2), (p2, u2)))
+    g_norm, p_norm = gg.sqrt(), pp.sqrt()
+    # cosine similarity as torch.nn.functional.cosine_similarity: x.y / (max(|x|, eps) max(|y|, eps))
+    channel_cos = (gp / (g_norm.clamp_min(eps) * p_norm.clamp_min(eps))).abs().max()
+    layer_p_norm = pp.sum().sqrt()
+    layer_cos = (gp.sum() / (gg.sum().sqrt().clamp_min(eps) * layer_p_norm.clamp_min(eps))).abs()
+    channel = channel_cos < delta / math.sqrt(p2.shape[1])
+    layer = ~channel & (layer_cos < delta / math.sqrt(p.numel()))
+    zero = torch.zeros((), dtype=p.dtype, device=p.device)
+    coef = torch.where(
+        channel, pu / (p_norm + eps) ** 2, torch.where(layer, pu.sum() / (layer_p_norm + eps) ** 2, zero)
     )
-    used = torch.zeros((), dtype=torch.bool, device=p.device)
-    out = perturb
-    for view, shape in views:
-        cos = cosine_similarity(grad.reshape(view.shape), view, dim=1, eps=eps).abs_().max()
-        active = (cos < delta / math.sqrt(view.shape[1])) & ~used
-        unit = p / view.norm(dim=1).reshape(shape).add(eps)
-        radial = unit * (unit * perturb).reshape(view.shape).sum(dim=1).reshape(shape)
-        out = torch.where(active, out - radial, out)
-        used = used | active
-    return out, torch.where(used, p.new_tensor(wd_ratio), p.new_tensor(1.0))
+    out = torch.addcmul(perturb, p, coef.reshape((rows,) + (1,) * (p.dim() - 1)), value=-1.0)
+    return out, torch.where(channel | layer, p.new_tensor(wd_ratio), p.new_tensor(1.0))
 
 
 @register_optimizer
