@@ -12,7 +12,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # the extra is missing: building the optimizer raises a clear ImportError first
+    np = None
 import torch
 from torch import Tensor
 from torch.optim import Optimizer

@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # the extra is missing: building the optimizer raises a clear ImportError first
+    np = None
 import torch
 from torch import Tensor
 from torch.optim import Optimizer
