@@ -275,6 +275,9 @@ def generate() -> None:
         kind_index(slug, title, getattr(registry, attr), loader, written)
     plugin_pages(written)
     gallery_page(written)
+    from pytorch_optimizer.distributed import support_table
+
+    _write(OUT / 'distributed_table.inc', support_table() + '\n', written)
     for stale in {*OUT.rglob('*.rst'), *OUT.rglob('*.inc')} - written:
         stale.unlink()
 
