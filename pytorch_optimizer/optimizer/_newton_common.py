@@ -156,8 +156,8 @@ def fd_gradient_hessian(
 
     n = len(index)
     f0 = value().detach().double()
-    g = torch.zeros(n, dtype=torch.float64)
-    hess = torch.zeros(n, n, dtype=torch.float64)
+    g = torch.zeros(n, dtype=torch.float64, device=params[0].device)
+    hess = torch.zeros(n, n, dtype=torch.float64, device=params[0].device)
     for i in range(n):
         fp, fm = shift([(i, h)]), shift([(i, -h)])
         g[i] = (fp - fm) / (2 * h)
@@ -226,7 +226,13 @@ def derivatives(
         return f0, list(params), g, hess
     value, active, grads = value_and_grads(closure, params)
     if not active:
-        return value, [], torch.zeros(0, dtype=torch.float64), torch.zeros(0, 0, dtype=torch.float64)
+        device = params[0].device
+        return (
+            value,
+            [],
+            torch.zeros(0, dtype=torch.float64, device=device),
+            torch.zeros(0, 0, dtype=torch.float64, device=device),
+        )
     with torch.enable_grad():
         n = sum(p.numel() for p in active)
         hess = hessian_products(value, active, grads, torch.eye(n, dtype=torch.float64, device=active[0].device))
