@@ -56,6 +56,7 @@ from pytorch_optimizer.lr_finder import LRFinder, LRFinderResult, find_lr, sugge
 from pytorch_optimizer.lr_scheduler.chebyshev import get_chebyshev_schedule  # noqa: E402
 from pytorch_optimizer.lr_scheduler.gen import ExactGen, make_gen_optimizer  # noqa: E402
 from pytorch_optimizer.lr_scheduler.warmup_stable_decay import get_wsd_schedule  # noqa: E402
+from pytorch_optimizer.wrappers.rotograd import RotoGrad  # noqa: E402
 from pytorch_optimizer.wrappers.sam import disable_running_stats, enable_running_stats  # noqa: E402
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     'NoClosureError',
     'NoComplexParameterError',
     'NoSparseGradientError',
+    'RotoGrad',
     'ZeroParameterSizeError',
     'agc',
     'attach_agc',

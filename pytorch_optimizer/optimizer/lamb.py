@@ -151,12 +151,12 @@ class Lamb(BaseOptimizer):
             else:
                 torch._foreach_add_(update, params, alpha=wd)
 
-        step_sizes = [ok.to(p.dtype) * -group['lr'] for p in params]
-        if not group['adam']:
-            weight_norms, update_norms = torch._foreach_norm(params), torch._foreach_norm(update)
-            step_sizes = [
-                s * torch.where((w > 0) & (u > 0), w / u, 1.0)
-                for s, w, u in zip(step_sizes, weight_norms, update_norms)
-            ]
+        # trust ratios of the whole batch as one tensor: a handful of kernels, not a few per parameter
+        step_size = ok.to(params[0].dtype) * -group['lr']
+        if group['adam']:
+            step_sizes = [step_size] * len(params)
+        else:
+            w, u = torch.stack(torch._foreach_norm(params)), torch.stack(torch._foreach_norm(update))
+            step_sizes = (step_size * torch.where((w > 0) & (u > 0), w / u, 1.0)).unbind()
         torch._foreach_mul_(update, step_sizes)
         torch._foreach_add_(params, update)
