@@ -155,6 +155,9 @@ def main(argv=None) -> int:
             entry = po.OPTIMIZERS.entry(key)
             if entry.external and key not in TORCH_PEERS:
                 continue
+            if getattr(entry.cls, 'requires_closure', False) or getattr(entry.cls, 'second_order', False):
+                rows.append((key, 'n/a: needs a closure or Hessian-vector products (see benchmarks/shampoo.py)', None))
+                continue
             impls = [f'zoo:{key}'] if not entry.external else []
             cls_name, modes = TORCH_PEERS.get(key, (SAME_ALGORITHM_IN_TORCH.get(key), ('loop', 'foreach')))
             impls += [f'torch:{cls_name}:{mode}' for mode in modes] if cls_name else []
@@ -173,7 +176,7 @@ def _report(workload: str, rows, bandwidth: float) -> None:
     table, ours = [], {}
     for key, impl, r in rows:
         if r is None:
-            table.append((key, impl, 'failed', '', '', '', '', ''))
+            table.append((key, impl, '' if impl.startswith('n/a') else 'failed', '', '', '', '', ''))
             continue
         numel = sum(_numel(s) for s in WORKLOADS[workload])
         floor = 1e3 * numel * 4 * (3 + 2 * r['state_bytes_per_param'] / 4) / bandwidth
