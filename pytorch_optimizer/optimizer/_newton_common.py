@@ -73,6 +73,27 @@ def hutchinson_estimate(
     return estimate
 
 
+class HutchinsonMixin:
+    """Shared by AdaHessian and SophiaH: a per-parameter count of Hessian estimates (``hessian_updates``,
+    a Python int in the state) and the periodic, seeded Hutchinson estimate of the diagonal."""
+
+    def init_state(self, group: dict[str, Any], param: Tensor, keys: tuple[str, ...]) -> dict[str, Any]:
+        state = super().init_state(group, param, tuple(k for k in keys if k != 'hessian_updates'))
+        if 'hessian_updates' in keys:
+            state['hessian_updates'] = 0
+        return state
+
+    def due_hessian_estimate(self, group: dict[str, Any], states: list[dict[str, Any]]) -> list[Tensor] | None:
+        """The diagonal estimate (negated with ``maximize``) every ``update_period`` steps, or when a parameter
+        has none yet; ``None`` otherwise."""
+        if (group['step'] - 1) % group['update_period'] and all(s['hessian_updates'] for s in states):
+            return None
+        diag = hutchinson_estimate(self, group, group['num_samples'], group['hessian_distribution'], group['seed'])
+        if group['maximize']:
+            torch._foreach_neg_(diag)
+        return diag
+
+
 def matrix_inverse_root(mat: Tensor, p: float, ridge_epsilon: float, *, relative: bool = True) -> Tensor:
     r"""``(A + \epsilon I)^{-1/p}`` of a symmetric PSD ``A`` by ``eigh`` in float64 (result in ``A``'s dtype).
 

@@ -18,12 +18,12 @@ from pytorch_optimizer.base.validation import (
     check_positive_int,
     check_range,
 )
-from pytorch_optimizer.optimizer._newton_common import hutchinson_estimate
+from pytorch_optimizer.optimizer._newton_common import HutchinsonMixin
 from pytorch_optimizer.registry import register_optimizer
 
 
 @register_optimizer
-class AdaHessian(BaseOptimizer):
+class AdaHessian(HutchinsonMixin, BaseOptimizer):
     r"""Adam whose second moment is an EMA of the squared Hutchinson estimate of ``diag(H)``.
 
     .. math::
@@ -100,18 +100,10 @@ class AdaHessian(BaseOptimizer):
         )
         super().__init__(params, defaults)
 
-    def init_state(self, group, param, keys):
-        state = super().init_state(group, param, tuple(k for k in keys if k != 'hessian_updates'))
-        if 'hessian_updates' in keys:
-            state['hessian_updates'] = 0  # a Python int: how many estimates v has seen
-        return state
-
     def _prepare(self, group, params, grads, states):
-        if (group['step'] - 1) % group['update_period'] and all(s['hessian_updates'] for s in states):
+        diag = self.due_hessian_estimate(group, states)
+        if diag is None:
             return
-        diag = hutchinson_estimate(self, group, group['num_samples'], group['hessian_distribution'], group['seed'])
-        if group['maximize']:
-            torch._foreach_neg_(diag)
         diag = [d.mean(dim=(2, 3), keepdim=True).expand_as(d) if d.dim() == 4 else d for d in diag]
         beta2 = group['betas'][1]
         exp_hessian_diag_sq = [s['exp_hessian_diag_sq'] for s in states]

@@ -18,12 +18,12 @@ from pytorch_optimizer.base.validation import (
     check_positive,
     check_positive_int,
 )
-from pytorch_optimizer.optimizer._newton_common import hutchinson_estimate
+from pytorch_optimizer.optimizer._newton_common import HutchinsonMixin
 from pytorch_optimizer.registry import register_optimizer
 
 
 @register_optimizer
-class SophiaH(BaseOptimizer):
+class SophiaH(HutchinsonMixin, BaseOptimizer):
     r"""Momentum divided by an EMA of the Hutchinson ``diag(H)`` estimate, clipped coordinate-wise.
 
     .. math::
@@ -94,18 +94,10 @@ class SophiaH(BaseOptimizer):
         )
         super().__init__(params, defaults)
 
-    def init_state(self, group, param, keys):
-        state = super().init_state(group, param, tuple(k for k in keys if k != 'hessian_updates'))
-        if 'hessian_updates' in keys:
-            state['hessian_updates'] = 0  # a Python int: how many estimates h has seen
-        return state
-
     def _prepare(self, group, params, grads, states):
-        if (group['step'] - 1) % group['update_period'] and all(s['hessian_updates'] for s in states):
+        diag = self.due_hessian_estimate(group, states)
+        if diag is None:
             return
-        diag = hutchinson_estimate(self, group, group['num_samples'], group['hessian_distribution'], group['seed'])
-        if group['maximize']:
-            torch._foreach_neg_(diag)
         torch._foreach_lerp_([s['hessian_moment'] for s in states], diag, 1.0 - group['betas'][1])
         for s in states:
             s['hessian_updates'] += 1
