@@ -85,6 +85,13 @@ def _best(name: str, task_name: str, steps: int, lrs: Sequence[float], seed: int
     return min(runs, key=lambda r: r.final_loss if math.isfinite(r.final_loss) else math.inf)
 
 
+def _grid(name: str, lrs: Sequence[float]) -> tuple[float, ...]:
+    """The lr grid plus the optimizer's own default (1.0 for learning-rate-free methods such as Prodigy)."""
+    default = inspect.signature(OPTIMIZERS.load(name)).parameters.get('lr')
+    extra = default.default if default is not None and isinstance(default.default, float) else None
+    return tuple(lrs) + ((extra,) if extra is not None and extra not in lrs else ())
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     names = args.names or [n for n in DEFAULT_COMPARE if n in OPTIMIZERS.entries]
     for name in names:
@@ -97,7 +104,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         steps = args.steps or TASKS[task]().default_steps
         base, method = split_name(name)
         key = OPTIMIZERS.entry(base).key + (f'+{method}' if method else '')
-        results.append(_best(key, task, steps, lrs, args.seed))
+        results.append(_best(key, task, steps, _grid(base, lrs) if args.lr == 'auto' else lrs, args.seed))
     _progress(total, total, 'done')
     rows = [
         (
@@ -113,7 +120,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     ]
     _table(('optimizer', 'task', 'lr', 'final loss', 'accuracy', 'ms/step', 'state bytes'), rows)
     if args.lr == 'auto':
-        print(f'lr: best final loss over {list(LR_GRID)} (same seed, same data); ms/step: optimizer.step() only')
+        print(
+            f"lr: best final loss over {list(LR_GRID)} and the optimizer's default lr (same seed, same data); "
+            'ms/step: optimizer.step() only'
+        )
     if args.plot:
         _plot(results, args.plot)
     return 0
