@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from torch import nn
@@ -11,13 +11,31 @@ from torch.optim import Optimizer
 
 from pytorch_optimizer.base.validation import check_non_negative
 from pytorch_optimizer.plugins.agc import attach_agc
+from pytorch_optimizer.plugins.clip_grad_norm import attach_clip_grad_norm
 from pytorch_optimizer.plugins.gc import attach_gc
+from pytorch_optimizer.plugins.laplacian_smoothing import attach_laplacian_smoothing
+from pytorch_optimizer.plugins.norm_loss import attach_norm_loss
+from pytorch_optimizer.plugins.normalize_gradient import attach_normalize_gradient
+from pytorch_optimizer.plugins.orthograd import attach_orthograd
+from pytorch_optimizer.plugins.stable_weight_decay import attach_stable_weight_decay
+from pytorch_optimizer.plugins.unit_norm import attach_unit_norm
 from pytorch_optimizer.registry import OPTIMIZERS
 from pytorch_optimizer.wrappers.lookahead import Lookahead
 
 DEFAULT_WD_BAN_LIST = ('bias', 'LayerNorm.bias', 'LayerNorm.weight')
 NORM_LAYERS = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm, nn.LocalResponseNorm, nn.RMSNorm)
 LOOKAHEAD_KEYS = ('k', 'alpha', 'pullback_momentum')
+PLUGINS = {
+    'agc': attach_agc,
+    'clip_grad_norm': attach_clip_grad_norm,
+    'gc': attach_gc,
+    'laplacian_smoothing': attach_laplacian_smoothing,
+    'norm_loss': attach_norm_loss,
+    'normalize_gradient': attach_normalize_gradient,
+    'orthograd': attach_orthograd,
+    'stable_weight_decay': attach_stable_weight_decay,
+    'unit_norm': attach_unit_norm,
+}
 
 
 def _no_decay_names(model: nn.Module, wd_ban_list: Iterable[str]) -> set[str]:
@@ -78,6 +96,7 @@ def create_optimizer(
     use_gc: bool = False,
     use_agc: bool = False,
     use_lookahead: bool = False,
+    plugins: Sequence[str | tuple[str, dict[str, Any]]] = (),
     **kwargs: Any,
 ) -> Optimizer:
     """Build a registered optimizer for ``model``, with weight-decay groups and plug-ins.
@@ -92,6 +111,9 @@ def create_optimizer(
         use_agc: attach adaptive gradient clipping (runs first).
         use_lookahead: wrap in :class:`Lookahead`; ``k``, ``alpha`` and ``pullback_momentum`` in
             ``kwargs`` go to it unless the optimizer itself takes them.
+        plugins: further gradient plug-ins by name (keys of ``PLUGINS``: ``'clip_grad_norm'``,
+            ``'orthograd'``, ...), each a name or ``(name, kwargs)`` (lists from a config work too);
+            they run after AGC and GC, in the order given.
         kwargs: further keyword arguments of the optimizer; an unknown one raises ``TypeError``
             listing the accepted names.
     """
@@ -123,6 +145,11 @@ def create_optimizer(
         attach_agc(optimizer)
     if use_gc:
         attach_gc(optimizer)
+    for plugin in plugins:
+        name, options = (plugin, {}) if isinstance(plugin, str) else (plugin[0], dict(plugin[1]))
+        if name not in PLUGINS:
+            raise ValueError(f'create_optimizer: unknown plug-in {name!r}; choose from {sorted(PLUGINS)}')
+        PLUGINS[name](optimizer, **options)
     if use_lookahead:
         optimizer = Lookahead(optimizer, **lookahead_kwargs)
     return optimizer

@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 import torch
 from torch import nn
@@ -73,3 +75,50 @@ def test_create_optimizer_from_a_yaml_like_config():
 def test_create_optimizer_works_with_torch_optimizers():
     opt = po.create_optimizer(Net(), 'adamw', lr=1e-3, weight_decay=0.1, use_gc=True)
     assert isinstance(opt, torch.optim.AdamW) and [g['weight_decay'] for g in opt.param_groups] == [0.1, 0.0]
+
+
+PLUGIN_OPTIONS = {
+    'agc': {'agc_clip_val': 0.05},
+    'clip_grad_norm': {'max_norm': 0.1},
+    'gc': {},
+    'laplacian_smoothing': {'sigma': 0.5},
+    'norm_loss': {'factor': 1e-2},
+    'normalize_gradient': {},
+    'orthograd': {},
+    'stable_weight_decay': {'weight_decay': 0.1},
+    'unit_norm': {},
+}
+
+
+@pytest.mark.parametrize('name', sorted(PLUGIN_OPTIONS))
+def test_every_plugin_attaches_through_create_optimizer(name):
+    """create_optimizer(plugins=[(name, options)]) == attaching the plug-in to the same optimizer by hand."""
+    from pytorch_optimizer.factory import PLUGINS
+
+    assert set(PLUGINS) == set(PLUGIN_OPTIONS)
+    torch.manual_seed(0)
+    model_a = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 2)).double()
+    model_b = copy.deepcopy(model_a)
+    opt_a = po.create_optimizer(model_a, 'adamw', lr=1e-2, plugins=[[name, PLUGIN_OPTIONS[name]]])  # config lists
+    opt_b = torch.optim.AdamW(list(model_b.parameters()), lr=1e-2)
+    PLUGINS[name](opt_b, **PLUGIN_OPTIONS[name])
+    x = torch.randn(8, 4, dtype=torch.float64)
+    for _ in range(3):
+        for model, opt in ((model_a, opt_a), (model_b, opt_b)):
+            opt.zero_grad()
+            model(x).pow(2).mean().backward()
+            opt.step()
+    for a, b in zip(model_a.parameters(), model_b.parameters()):
+        assert torch.equal(a, b)
+    untouched = copy.deepcopy(model_a)
+    plain = torch.optim.AdamW(untouched.parameters(), lr=1e-2)
+    for _ in range(3):
+        plain.zero_grad()
+        untouched(x).pow(2).mean().backward()
+        plain.step()
+    assert any(not torch.equal(a, b) for a, b in zip(model_a.parameters(), untouched.parameters()))
+
+
+def test_unknown_plugin_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown plug-in 'gcc'"):
+        po.create_optimizer(Net(), 'adamw', plugins=['gcc'])
