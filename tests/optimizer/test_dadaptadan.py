@@ -6,19 +6,8 @@ import pytest
 import torch
 
 from pytorch_optimizer.optimizer.dadaptadan import DAdaptAdan
+from tests.optimizer.lrfree_utils import assert_d_non_decreasing_and_grows, backward, make_params
 from tests.reference.dadaptadan import DAdaptAdanReference
-
-
-def make_params():
-    gen = torch.Generator().manual_seed(0)
-    return [torch.randn(4, 3, generator=gen, dtype=torch.float64), torch.randn(5, generator=gen, dtype=torch.float64)]
-
-
-def backward(params):
-    for p in params:
-        p.grad = None
-    sum(((i + 1.0) * (p - 0.5) ** 2).sum() + 0.1 * (p**4).sum() for i, p in enumerate(params)).backward()
-
 
 NAMES = ('weight_decouple',)
 FLAGS = [dict(zip(NAMES, combo)) for combo in itertools.product((False, True), repeat=len(NAMES))]
@@ -41,12 +30,4 @@ def test_matches_reference(flags):
 
 
 def test_d_is_non_decreasing_and_grows():
-    params = [p.requires_grad_() for p in make_params()]
-    opt = DAdaptAdan(params, d0=1e-6)
-    ds = []
-    for _ in range(60):
-        backward(params)
-        opt.step()
-        ds.append(opt.param_groups[0]['d'].item())
-    assert all(b >= a for a, b in itertools.pairwise(ds))
-    assert ds[-1] > 1e3 * 1e-6
+    assert_d_non_decreasing_and_grows(DAdaptAdan)
