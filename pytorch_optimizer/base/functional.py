@@ -1,7 +1,7 @@
 """Tensor-list pieces used by two or more optimizers.
 
 Every function works on lists of tensors with ``torch._foreach_*`` ops, never reads a tensor's value
-on the host, and computes step-only scalars as Python floats.
+on the host, and computes step-only scalars as Python floats (0-d tensors on the fused path: ``base/fused.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from torch import Tensor
 def apply_weight_decay(
     params: list[Tensor],
     grads: list[Tensor],
-    lr: float,
+    lr: float | Tensor,
     weight_decay: float,
     weight_decouple: bool,
     fixed_decay: bool = False,
@@ -35,6 +35,14 @@ def apply_weight_decay(
         torch._foreach_mul_(params, 1.0 - weight_decay * (1.0 if fixed_decay else lr))
         return grads
     return torch._foreach_add(grads, params, alpha=weight_decay)
+
+
+def add_scaled_(tensors: list[Tensor], others: list[Tensor], alpha: float | Tensor) -> None:
+    """``tensors += alpha * others`` in place, with ``alpha`` a float (eager) or a 0-d tensor (fused path)."""
+    if isinstance(alpha, Tensor):
+        torch._foreach_add_(tensors, torch._foreach_mul(others, alpha))
+    else:
+        torch._foreach_add_(tensors, others, alpha=alpha)
 
 
 def rectification(

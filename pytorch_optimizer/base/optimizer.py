@@ -7,7 +7,6 @@ A subclass writes ``__init__`` (validation + defaults) and ``_update(group, para
 from __future__ import annotations
 
 import inspect
-import math
 import sys
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -19,6 +18,7 @@ from torch.optim import Optimizer
 
 from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.exceptions import NoClosureError, NoComplexParameterError, NoSparseGradientError
+from pytorch_optimizer.base.fused import fused_step
 from pytorch_optimizer.base.validation import check_bool, check_non_negative, owner_name
 
 Params = Iterable[Tensor] | Iterable[dict[str, Any]]
@@ -65,7 +65,8 @@ class BaseOptimizer(Optimizer):
        the group's parameters has a gradient; bias corrections of a parameter that joins late (a layer
        unfrozen at step 100) use the group's clock;
     5. with ``maximize`` negates a *copy* of the gradients: ``p.grad`` is never modified;
-    6. calls :meth:`_update` over batches: ``foreach=True`` gives one batch per (device, dtype),
+    6. calls :meth:`_update` over batches (or, with ``fused=True``, its ``torch.compile``-d form over
+       flat views: ``base/fused.py``): ``foreach=True`` gives one batch per (device, dtype),
        ``foreach=False`` one batch per tensor, ``foreach=None`` (default) foreach for accelerator
        tensors and cache-sized batches on CPU: per tensor, except that an *elementwise* update (see
        :meth:`is_elementwise`) runs over slices and groups of about ``cache_chunk`` elements, so its
@@ -111,6 +112,8 @@ class BaseOptimizer(Optimizer):
         check_bool(self, 'maximize', defaults['maximize'])
         if defaults['foreach'] is not None:
             check_bool(self, 'foreach', defaults['foreach'])
+        if 'fused' in defaults:
+            check_bool(self, 'fused', defaults['fused'])
         super().__init__(params, defaults)
 
     # ----------------------------------------------------------------------------------------- groups
@@ -126,6 +129,20 @@ class BaseOptimizer(Optimizer):
             if group.get(key) is not None and key in param_group:
                 check_non_negative(self, key, group[key])
         group.setdefault('step', 0)
+        self._check_fused(group)
+
+    def _check_fused(self, group: dict[str, Any]) -> None:
+        if not group.get('fused'):
+            return
+        if group['foreach']:
+            raise ValueError(f'{owner_name(self)}: fused=True and foreach=True cannot be set together')
+        if not self.elementwise:
+            raise ValueError(f'{owner_name(self)}: fused=True needs an elementwise update')
+        flags = [flag for flag in self.non_elementwise_flags if group.get(flag)]
+        if flags:
+            raise ValueError(
+                f'{owner_name(self)}: fused=True needs an elementwise update, which {flags[0]}=True breaks'
+            )
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
@@ -211,6 +228,9 @@ class BaseOptimizer(Optimizer):
                 grads = list(torch._foreach_neg(grads))
             shared = self._prepare(group, params, grads, states) or {}
             keys = self.state_keys_for(group)
+            if group.get('fused'):
+                fused_step(self, group, params, grads, states, shared, keys)
+                continue
             if group['foreach'] is None and params[0].device.type == 'cpu' and self.is_elementwise(group):
                 for batch_params, batch_grads, batch_states in self._cache_chunks(params, grads, states, keys):
                     self._update(group, batch_params, batch_grads, **batch_states, **shared)
@@ -271,13 +291,21 @@ class BaseOptimizer(Optimizer):
 
     # -------------------------------------------------------------------------------------- helpers
     def apply_weight_decay(
-        self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor], ratio: float = 1.0
+        self,
+        group: dict[str, Any],
+        params: list[Tensor],
+        grads: list[Tensor],
+        ratio: float = 1.0,
+        lr: float | Tensor | None = None,
     ) -> list[Tensor]:
-        """Decay ``params`` (decoupled / fixed) or return ``grads + wd * params`` (coupled, a copy)."""
+        """Decay ``params`` (decoupled / fixed) or return ``grads + wd * params`` (coupled, a copy).
+
+        Fused-capable updates pass ``lr`` (from ``_prepare``): their group has no ``'lr'`` entry.
+        """
         return F.apply_weight_decay(
             params,
             grads,
-            lr=group['lr'],
+            lr=group['lr'] if lr is None else lr,
             weight_decay=group['weight_decay'] * ratio,
             weight_decouple=group.get('weight_decouple', False),
             fixed_decay=group.get('fixed_decay', False),
@@ -285,5 +313,5 @@ class BaseOptimizer(Optimizer):
 
     @staticmethod
     def bias_correction(beta: float, step: int) -> float:
-        """``1 - beta ** step``: a Python float computed once per batch (no device sync)."""
-        return 1.0 - math.pow(beta, step)
+        """``1 - beta ** step``: a Python float computed on the host (no device sync)."""
+        return 1.0 - beta**step

@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, cautious_, rectification
+from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, cautious_, rectification
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import (
     check_betas,
@@ -55,6 +55,7 @@ class AdaBelief(BaseOptimizer):
         eps: :math:`\epsilon`, added inside :math:`s_t` and to the denominator.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -80,6 +81,7 @@ class AdaBelief(BaseOptimizer):
         eps: float = 1e-16,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         flags = ('weight_decouple', 'fixed_decay', 'rectify', 'degenerated_to_sgd', 'ams_bound', 'adanorm')
         values = (weight_decouple, fixed_decay, rectify, degenerated_to_sgd, ams_bound, adanorm)
@@ -95,6 +97,7 @@ class AdaBelief(BaseOptimizer):
             eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -102,10 +105,41 @@ class AdaBelief(BaseOptimizer):
         extra = (('max_exp_avg_var',) if group['ams_bound'] else ()) + (('exp_grad_norm',) if group['adanorm'] else ())
         return self.state_keys + extra
 
-    def _update(self, group, params, grads, exp_avg, exp_avg_var, max_exp_avg_var=None, exp_grad_norm=None):
+    def _prepare(self, group, params, grads, states):
         beta1, beta2 = group['betas']
-        step, eps = group['step'], group['eps']
-        grads = self.apply_weight_decay(group, params, grads)
+        step, lr = group['step'], group['lr']
+        step_size = lr if group['adam_debias'] else lr / self.bias_correction(beta1, step)
+        adaptive = True
+        if group['rectify']:
+            r_t, adaptive = rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
+            step_size *= r_t
+        return {
+            'lr': lr,
+            'step_size': step_size,
+            'adaptive': adaptive,
+            'skip': step_size == 0.0,
+            'bias_correction2_sqrt': math.sqrt(self.bias_correction(beta2, step)),
+        }
+
+    def _update(
+        self,
+        group,
+        params,
+        grads,
+        exp_avg,
+        exp_avg_var,
+        max_exp_avg_var=None,
+        exp_grad_norm=None,
+        *,
+        lr,
+        step_size,
+        adaptive,
+        skip,
+        bias_correction2_sqrt,
+    ):
+        beta1, beta2 = group['betas']
+        eps = group['eps']
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         torch._foreach_lerp_(
             exp_avg, adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads, 1.0 - beta1
         )
@@ -116,21 +150,15 @@ class AdaBelief(BaseOptimizer):
         if group['ams_bound']:
             torch._foreach_maximum_(max_exp_avg_var, exp_avg_var)
             exp_avg_var = max_exp_avg_var
-
-        step_size = group['lr'] if group['adam_debias'] else group['lr'] / self.bias_correction(beta1, step)
-        adaptive = True
-        if group['rectify']:
-            r_t, adaptive = rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
-            step_size *= r_t
-            if step_size == 0.0:
-                return
+        if skip:
+            return
         if adaptive:
             denom = torch._foreach_sqrt(exp_avg_var)
-            torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta2, step)))
+            torch._foreach_div_(denom, bias_correction2_sqrt)
             torch._foreach_add_(denom, eps)
             update = torch._foreach_div(exp_avg, denom)
         else:
             update = exp_avg if not group['cautious'] else [m.clone() for m in exp_avg]
         if group['cautious']:
             cautious_(update, grads)
-        torch._foreach_add_(params, update, alpha=-step_size)
+        add_scaled_(params, update, -step_size)

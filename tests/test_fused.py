@@ -1,0 +1,91 @@
+"""The fused path (``fused=True``, ``base/fused.py``) of every elementwise optimizer against eager.
+
+Each elementwise key is compiled with inductor and run through the contract schedule (a frozen layer
+joining late, a step without gradients, a non-contiguous and a 0-d parameter) in float32 beside the
+eager default, with weight decay and a learning-rate change: parameters and state must agree to
+float32 round-off, and later steps must not recompile (step-dependent scalars are not baked in)
+unless a Python flag returned by ``_prepare`` takes a new value (e.g. rectification switching on).
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch._dynamo.utils
+
+from pytorch_optimizer.registry import OPTIMIZERS
+from tests.cases import CASES
+from tests.contract_utils import ALL_ACTIVE, SCHEDULE, accepts, assert_same_state, make_params, make_targets, run
+
+FUSED = sorted(key for key, entry in OPTIMIZERS.entries.items() if not entry.external and entry.cls.elementwise)
+
+
+def _kwargs(key: str) -> dict:
+    cls = OPTIMIZERS.entries[key].cls
+    for case in CASES[key]:
+        if not any(case.kwargs.get(flag) for flag in cls.non_elementwise_flags) and not case.kwargs.get('foreach'):
+            kwargs = dict(case.kwargs)
+            if accepts(key, 'weight_decay'):
+                kwargs['weight_decay'] = 1e-2
+            return kwargs
+    pytest.fail(f'{key}: no case keeps the update elementwise')
+
+
+def _record_branch_flags(opt) -> list[tuple]:
+    """Record the Python flags ``_prepare`` returns each step (the only values the graph may branch on)."""
+    flags: list[tuple] = []
+    prepare = opt._prepare
+
+    def recording(*args):
+        shared = prepare(*args) or {}
+        flags.append(tuple(sorted((k, v) for k, v in shared.items() if isinstance(v, bool))))
+        return shared
+
+    opt._prepare = recording
+    return flags
+
+
+def _graphs() -> int:
+    return torch._dynamo.utils.counters['stats']['unique_graphs']
+
+
+def test_elementwise_optimizers_offer_fused():
+    assert FUSED, 'no elementwise optimizer registered'
+    missing = [key for key in FUSED if not accepts(key, 'fused')]
+    assert not missing, f'elementwise optimizers without fused=: {missing}'
+
+
+@pytest.mark.parametrize('key', FUSED)
+def test_fused_matches_eager(key):
+    kwargs = _kwargs(key)
+    targets = make_targets(make_params(torch.float32))
+    eager_params, fused_params = make_params(torch.float32), make_params(torch.float32)
+    eager = OPTIMIZERS.load(key)(eager_params, **kwargs)
+    fused = OPTIMIZERS.load(key)(fused_params, **kwargs, fused=True)
+    flags = _record_branch_flags(fused)
+    run(eager, eager_params, targets, SCHEDULE[:3])
+    run(fused, fused_params, targets, SCHEDULE[:3])
+    seen = len(set(flags))
+    assert_same_state(eager, fused, eager_params, fused_params, tol=1e-5)
+    before = _graphs()
+    for opt in (eager, fused):
+        for group in opt.param_groups:
+            group['lr'] *= 0.5
+    steady = SCHEDULE[3:] + (ALL_ACTIVE,) * 3
+    run(eager, eager_params, targets, steady)
+    run(fused, fused_params, targets, steady)
+    assert_same_state(eager, fused, eager_params, fused_params, tol=1e-5)
+    flips = len(set(flags)) - seen  # a Python branch taken for the first time compiles once
+    assert _graphs() - before == flips, f'{key}: the fused update recompiled after the first steps'
+
+
+@pytest.mark.parametrize('key', FUSED[:1])
+def test_fused_rejects_foreach(key):
+    with pytest.raises(ValueError, match='fused=True and foreach=True'):
+        OPTIMIZERS.load(key)(make_params(), fused=True, foreach=True)
+
+
+def test_fused_rejects_flags_that_break_elementwise():
+    key = next(k for k in FUSED if accepts(k, 'cautious'))
+    with pytest.raises(ValueError, match='cautious=True breaks'):
+        OPTIMIZERS.load(key)(make_params(), fused=True, cautious=True)
