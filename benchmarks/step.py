@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import statistics
@@ -69,23 +70,26 @@ def _make_optimizer(torch, impl: str, params):
         kwargs['num_iterations'] = 1000
     if 'lr' not in signature:
         kwargs.pop('lr')
-    if mode:
+    if mode == 'fused':
+        kwargs['fused'] = True
+    elif mode:
         kwargs['foreach'] = mode == 'foreach'
     return factory(params, **kwargs)
 
 
-def child(impl: str, workload: str, steps: int, warmup: int) -> dict:
-    import torch
-
+def _measure_one(torch, impl: str, workload: str, steps: int, warmup: int) -> dict:
     gen = torch.Generator().manual_seed(0)
     params = [torch.nn.Parameter(torch.randn(s, generator=gen) * 0.1) for s in WORKLOADS[workload]]
     for p in params:
         p.grad = torch.randn(p.shape, generator=gen) * 1e-2
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     opt = _make_optimizer(torch, impl, params)
     closure = (lambda: torch.zeros(())) if getattr(opt, 'requires_closure', False) else None
-    for _ in range(warmup):
+    start = time.perf_counter()
+    opt.step(closure)
+    first = time.perf_counter() - start
+    for _ in range(warmup - 1):
         opt.step(closure)
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     times = []
     for _ in range(steps):
         start = time.perf_counter()
@@ -95,22 +99,34 @@ def child(impl: str, workload: str, steps: int, warmup: int) -> dict:
     state = sum(
         v.numel() * v.element_size() for s in opt.state.values() for v in s.values() if isinstance(v, torch.Tensor)
     )
+    growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - rss_before * 1024
     return {
         'ms': 1e3 * statistics.median(times),
+        'first_s': first,
         'state_bytes_per_param': state / n,
-        'peak_growth_mb': (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024,
+        # high-water mark over everything the steps allocated beyond the state, in parameter sizes
+        'extra_per_param': max(growth - state, 0) / (4 * n),
         'finite': all(bool(torch.isfinite(p).all()) for p in params),
     }
 
 
+def child(impl: str, workloads: list[str], steps: int, warmup: int) -> dict:
+    """Measure ``impl`` on each workload, in the order given (small first: the RSS high-water mark
+    of a later, larger workload is then not hidden by an earlier one)."""
+    import torch
+
+    return {workload: _measure_one(torch, impl, workload, steps, warmup) for workload in workloads}
+
+
 # ----------------------------------------------------------------------------------------- parent
-def measure(impl: str, workload: str, args, env=None) -> dict | None:
-    cmd = [sys.executable, '-m', 'benchmarks.step', '--child', impl, workload, '--steps', str(args.steps)]
+def measure(impl: str, workloads: list[str], args, env=None) -> dict:
+    """Run ``impl`` on ``workloads`` in a fresh subprocess; ``{workload: result or None}``."""
+    cmd = [sys.executable, '-m', 'benchmarks.step', '--child', impl, ','.join(workloads), '--steps', str(args.steps)]
     cmd += ['--warmup', str(args.warmup), '--threads', str(args.threads)]
-    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=900)
     if result.returncode != 0:
-        print(f'  {impl} on {workload}: failed: {result.stderr.strip().splitlines()[-1:]}', file=sys.stderr)
-        return None
+        print(f'  {impl}: failed: {result.stderr.strip().splitlines()[-1:]}', file=sys.stderr)
+        return dict.fromkeys(workloads)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -132,6 +148,7 @@ def main(argv=None) -> int:
     parser.add_argument('--steps', type=int, default=None)
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument('--no-fused', action='store_true', help='skip the compiled fused=True rows')
     args = parser.parse_args(argv)
     os.environ['OMP_NUM_THREADS'] = str(args.threads)
     if args.child:
@@ -141,61 +158,87 @@ def main(argv=None) -> int:
         if args.child[0] == 'bandwidth':
             print(json.dumps({'bandwidth': _bandwidth(torch)}))
         else:
-            print(json.dumps(child(args.child[0], args.child[1], args.steps or 10, args.warmup)))
+            print(json.dumps(child(args.child[0], args.child[1].split(','), args.steps or 10, args.warmup)))
         return 0
+    started = time.perf_counter()
     args.steps = args.steps or (5 if args.quick else 10)
     sys.path.insert(0, str(ROOT))
     import pytorch_optimizer as po
 
     keys = args.only.split(',') if args.only else (QUICK if args.quick else po.get_supported_optimizers())
     older = _older_env() if args.older else None
-    bandwidth = statistics.median(measure('bandwidth', 'none', args)['bandwidth'] for _ in range(3))
+    bandwidth = statistics.median(measure('bandwidth', ['none'], args)['bandwidth'] for _ in range(3))
     print(f'copy bandwidth (one thread): {bandwidth / 1e9:.1f} GB/s')
-    for workload in args.workloads.split(','):
-        rows = []
-        for key in keys:
-            entry = po.OPTIMIZERS.entry(key)
-            if entry.external and key not in TORCH_PEERS:
-                continue
-            if key in SEPARATE and not args.only:
-                rows.append((key, f'n/a: measured by {SEPARATE[key]}', None))
-                continue
-            if getattr(entry.cls, 'requires_closure', False) or getattr(entry.cls, 'second_order', False):
-                rows.append((key, 'n/a: needs a closure or Hessian-vector products (see benchmarks/shampoo.py)', None))
-                continue
-            impls = [f'zoo:{key}'] if not entry.external else []
-            cls_name, modes = TORCH_PEERS.get(key, (SAME_ALGORITHM_IN_TORCH.get(key), ('loop', 'foreach')))
-            impls += [f'torch:{cls_name}:{mode}' for mode in modes] if cls_name else []
-            for impl in impls:
-                rows.append((key, impl, measure(impl, workload, args)))
-            if older is not None and not entry.external:
-                rows.append((key, f'older {OLDER_VERSION}', measure(f'zoo:{key}', workload, args, env=older)))
-        _report(workload, rows, bandwidth)
+    workloads = args.workloads.split(',')
+    rows = []  # (key, implementation label, {workload: result})
+    for key in keys:
+        entry = po.OPTIMIZERS.entry(key)
+        if entry.external and key not in TORCH_PEERS:
+            continue
+        if key in SEPARATE and not args.only:
+            rows.append((key, f'n/a: measured by {SEPARATE[key]}', {}))
+            continue
+        if getattr(entry.cls, 'requires_closure', False) or getattr(entry.cls, 'second_order', False):
+            rows.append((key, 'n/a: needs a closure or Hessian-vector products (see benchmarks/shampoo.py)', {}))
+            continue
+        impls = [f'zoo:{key}'] if not entry.external else []
+        if not entry.external and entry.cls.elementwise and not args.no_fused:
+            impls.append(f'zoo:{key}:fused')
+        cls_name, modes = TORCH_PEERS.get(key, (SAME_ALGORITHM_IN_TORCH.get(key), ('loop', 'foreach')))
+        impls += [f'torch:{cls_name}:{mode}' for mode in modes] if cls_name else []
+        for impl in impls:
+            rows.append((key, impl, measure(impl, workloads, args)))
+        if older is not None and not entry.external:
+            rows.append((key, f'older {OLDER_VERSION}', measure(f'zoo:{key}', workloads, args, env=older)))
+    for workload in workloads:
+        _report(workload, [(key, impl, r.get(workload)) for key, impl, r in rows], bandwidth)
+    print(f'total {time.perf_counter() - started:.0f} s')
     return 0
 
 
 def _report(workload: str, rows, bandwidth: float) -> None:
     n = sum(1 for _ in WORKLOADS[workload])
-    print(f'\n## workload {workload!r}: {n} tensors, {sum(_numel(s) for s in WORKLOADS[workload]) / 1e6:.2f}M params')
-    header = ('key', 'implementation', 'ms/step', 'floor ms', 'x floor', 'x older', 'state B/param', 'peak +MB')
-    table, ours = [], {}
+    numel = sum(_numel(s) for s in WORKLOADS[workload])
+    print(f'\n## workload {workload!r}: {n} tensors, {numel / 1e6:.2f}M params')
+    header = ('key', 'implementation', 'ms/step', 'floor ms', 'x floor', 'x older', 'state B/param', 'extra')
+    header += ('first s',)
+    ms = {(key, impl): r['ms'] for key, impl, r in rows if r is not None}
+    table = []
     for key, impl, r in rows:
         if r is None:
-            table.append((key, impl, '' if impl.startswith('n/a') else 'failed', '', '', '', '', ''))
+            table.append((key, impl, '' if impl.startswith('n/a') else 'failed', '', '', '', '', '', ''))
             continue
-        numel = sum(_numel(s) for s in WORKLOADS[workload])
         floor = 1e3 * numel * 4 * (3 + 2 * r['state_bytes_per_param'] / 4) / bandwidth
-        if impl.startswith('zoo:'):
-            ours[key] = r['ms']
-        older = f"{r['ms'] / ours[key]:.2f}" if impl.startswith('older') and key in ours else ''
+        older = ms.get((key, f'older {OLDER_VERSION}'))
+        vs_older = f"{older / r['ms']:.2f}" if older and impl.startswith('zoo:') else ''
         table.append(
-            (key, impl, f"{r['ms']:.2f}", f'{floor:.2f}', f"{r['ms'] / floor:.1f}", older,
-             f"{r['state_bytes_per_param']:.2f}", f"{r['peak_growth_mb']:.0f}")
+            (key, impl, f"{r['ms']:.2f}", f'{floor:.2f}', f"{r['ms'] / floor:.1f}", vs_older,
+             f"{r['state_bytes_per_param']:.2f}", f"{r['extra_per_param']:.2f}", f"{r['first_s']:.1f}")
         )  # fmt: skip
     widths = [max(len(str(x)) for x in col) for col in zip(header, *table)]
     for row in (header, ['-' * w for w in widths], *table):
         print('  '.join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
-    print("x older: the older release's step time / ours (>1 = we are faster)")
+    print("x older: the older release's step time / this row's (>1 = we are faster); extra: peak memory beyond")
+    print('the state, in parameter sizes; first s: the first step (includes compilation on fused rows)')
+    _summary(ms)
+
+
+def _summary(ms: dict) -> None:
+    older = {key: t for (key, impl), t in ms.items() if impl.startswith('older')}
+    default = {key: older[key] / ms[key, f'zoo:{key}'] for key in older if (key, f'zoo:{key}') in ms}
+    ours = {key: min(t for (k, i), t in ms.items() if k == key and i.startswith('zoo:')) for key in default}
+    best = {key: older[key] / ours[key] for key in default}
+    for label, ratios in (('default', default), ('best of default and fused', best)):
+        if ratios:
+            geomean = math.exp(statistics.fmean(math.log(r) for r in ratios.values()))
+            slow = sorted(key for key, r in ratios.items() if r < 2.0)
+            print(f'older / ours ({label}): geometric mean {geomean:.2f} over {len(ratios)}; under 2x: {slow}')
+    peers = {key: min(t for (k, i), t in ms.items() if k == key and i.startswith('torch:') and not i.endswith('fused'))
+             for key in {k for k, i in ms if i.startswith('torch:')}}  # fmt: skip
+    for key, peer in sorted(peers.items()):
+        ours = min((t for (k, i), t in ms.items() if k == key and i.startswith('zoo:')), default=None)
+        if ours is not None:
+            print(f'{key}: fastest torch non-fused {peer:.2f} ms, ours {ours:.2f} ms ({peer / ours:.2f}x)')
 
 
 def _numel(shape) -> int:

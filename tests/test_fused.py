@@ -13,6 +13,7 @@ import pytest
 import torch
 import torch._dynamo.utils
 
+from pytorch_optimizer.base.optimizer import signature_defaults
 from pytorch_optimizer.registry import OPTIMIZERS
 from tests.cases import CASES
 from tests.contract_utils import ALL_ACTIVE, SCHEDULE, accepts, assert_same_state, make_params, make_targets, run
@@ -23,7 +24,8 @@ FUSED = sorted(key for key, entry in OPTIMIZERS.entries.items() if not entry.ext
 def _kwargs(key: str) -> dict:
     cls = OPTIMIZERS.entries[key].cls
     for case in CASES[key]:
-        if not any(case.kwargs.get(flag) for flag in cls.non_elementwise_flags) and not case.kwargs.get('foreach'):
+        merged = {**signature_defaults(cls), **case.kwargs}  # flags on by default count too (Ranger's use_gc)
+        if not any(merged.get(flag) for flag in cls.non_elementwise_flags) and not case.kwargs.get('foreach'):
             kwargs = dict(case.kwargs)
             if accepts(key, 'weight_decay'):
                 kwargs['weight_decay'] = 1e-2
@@ -36,9 +38,10 @@ def _record_branch_flags(opt) -> list[tuple]:
     flags: list[tuple] = []
     prepare = opt._prepare
 
-    def recording(*args):
-        shared = prepare(*args) or {}
-        flags.append(tuple(sorted((k, v) for k, v in shared.items() if isinstance(v, bool))))
+    def recording(group, params, grads, states):
+        shared = prepare(group, params, grads, states) or {}
+        # a new flag value, or one first met with a different number of tensors, compiles once
+        flags.append((len(params), *sorted((k, v) for k, v in shared.items() if isinstance(v, bool))))
         return shared
 
     opt._prepare = recording
@@ -89,3 +92,18 @@ def test_fused_rejects_flags_that_break_elementwise():
     key = next(k for k in FUSED if accepts(k, 'cautious'))
     with pytest.raises(ValueError, match='cautious=True breaks'):
         OPTIMIZERS.load(key)(make_params(), fused=True, cautious=True)
+
+
+def test_copy_of_an_input_mutated_later_keeps_the_old_value():
+    """``functional.copy_`` compiled: ``q.copy_(p); p += g`` must leave q at the old p (a torch 2.13
+    inductor bug makes a per-tensor ``copy_`` read the mutated value)."""
+    from pytorch_optimizer.base.functional import copy_
+
+    def step(p, q, g):
+        copy_(q, p)
+        torch._foreach_add_(p, g)
+
+    p, q, g = [torch.randn(8)], [torch.zeros(8)], [torch.randn(8)]
+    old = p[0].clone()
+    torch.compile(step, fullgraph=True)(p, q, g)
+    assert torch.equal(q[0], old)

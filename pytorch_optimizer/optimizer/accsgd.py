@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import torch
 
+from pytorch_optimizer.base.functional import add_scaled_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_lr, check_non_negative, check_positive, check_range, owner_name
 from pytorch_optimizer.registry import register_optimizer
@@ -35,6 +36,7 @@ class AccSGD(BaseOptimizer):
         weight_decay: L2 coefficient added to the gradient.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -51,6 +53,7 @@ class AccSGD(BaseOptimizer):
         *,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         defaults = dict(
             lr=check_lr(self, lr),
@@ -60,6 +63,7 @@ class AccSGD(BaseOptimizer):
             weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         if defaults['xi'] * defaults['constant'] ** 2 >= defaults['kappa']:
             raise ValueError(f'{owner_name(self)}: xi * constant**2 must be < kappa, got xi={xi}, kappa={kappa}')
@@ -68,16 +72,19 @@ class AccSGD(BaseOptimizer):
     def init_state(self, group, param, keys):
         return {'momentum_buffer': param.clone()}
 
-    def _update(self, group, params, grads, momentum_buffer):
-        lr, c = group['lr'], group['constant']
-        long_lr = lr * group['kappa'] / c
+    def _prepare(self, group, params, grads, states):
+        lr = group['lr']
+        return {'lr': lr, 'long_lr': lr * group['kappa'] / group['constant']}
+
+    def _update(self, group, params, grads, momentum_buffer, *, lr, long_lr):
+        c = group['constant']
         beta = c * c * group['xi'] / group['kappa']  # 1 - alpha
         zeta = c / (c + beta)
         if group['weight_decay'] > 0.0:
             grads = torch._foreach_add(grads, params, alpha=group['weight_decay'])
         torch._foreach_mul_(momentum_buffer, 1.0 / beta - 1.0)
-        torch._foreach_add_(momentum_buffer, grads, alpha=-long_lr)
+        add_scaled_(momentum_buffer, grads, -long_lr)
         torch._foreach_add_(momentum_buffer, params)
         torch._foreach_mul_(momentum_buffer, beta)
-        torch._foreach_add_(params, grads, alpha=-lr)
+        add_scaled_(params, grads, -lr)
         torch._foreach_lerp_(params, momentum_buffer, 1.0 - zeta)

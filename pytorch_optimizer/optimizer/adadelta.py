@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from pytorch_optimizer.base.functional import add_scaled_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -36,6 +37,7 @@ class AdaDelta(BaseOptimizer):
         eps: :math:`\epsilon` inside both square roots.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -53,6 +55,7 @@ class AdaDelta(BaseOptimizer):
         eps: float = 1e-6,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         defaults = dict(
             lr=check_lr(self, lr),
@@ -63,12 +66,16 @@ class AdaDelta(BaseOptimizer):
             eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
-    def _update(self, group, params, grads, square_avg, acc_delta):
+    def _prepare(self, group, params, grads, states):
+        return {'lr': group['lr']}
+
+    def _update(self, group, params, grads, square_avg, acc_delta, *, lr):
         rho, eps = group['rho'], group['eps']
-        grads = self.apply_weight_decay(group, params, grads)
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         torch._foreach_mul_(square_avg, rho)
         torch._foreach_addcmul_(square_avg, grads, grads, value=1.0 - rho)
         std = torch._foreach_add(square_avg, eps)
@@ -79,4 +86,4 @@ class AdaDelta(BaseOptimizer):
         torch._foreach_mul_(delta, grads)
         torch._foreach_mul_(acc_delta, rho)
         torch._foreach_addcmul_(acc_delta, delta, delta, value=1.0 - rho)
-        torch._foreach_add_(params, delta, alpha=-group['lr'])
+        add_scaled_(params, delta, -lr)

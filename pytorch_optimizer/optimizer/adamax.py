@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, cautious_
+from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, cautious_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -40,6 +40,7 @@ class AdaMax(BaseOptimizer):
         eps: :math:`\epsilon`.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -61,6 +62,7 @@ class AdaMax(BaseOptimizer):
         eps: float = 1e-8,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         flags = ('weight_decouple', 'fixed_decay', 'adanorm', 'adam_debias', 'cautious')
         values = (weight_decouple, fixed_decay, adanorm, adam_debias, cautious)
@@ -73,15 +75,21 @@ class AdaMax(BaseOptimizer):
             eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
     def state_keys_for(self, group: dict) -> tuple[str, ...]:
         return self.state_keys + (('exp_grad_norm',) if group['adanorm'] else ())
 
-    def _update(self, group, params, grads, exp_avg, exp_inf, exp_grad_norm=None):
+    def _prepare(self, group, params, grads, states):
+        beta1, lr = group['betas'][0], group['lr']
+        step_size = lr if group['adam_debias'] else lr / self.bias_correction(beta1, group['step'])
+        return {'lr': lr, 'step_size': step_size}
+
+    def _update(self, group, params, grads, exp_avg, exp_inf, exp_grad_norm=None, *, lr, step_size):
         beta1, beta2 = group['betas']
-        grads = self.apply_weight_decay(group, params, grads)
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
         torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
         torch._foreach_mul_(exp_inf, beta2)
@@ -89,10 +97,11 @@ class AdaMax(BaseOptimizer):
         torch._foreach_add_(abs_grads, group['eps'])
         torch._foreach_maximum_(exp_inf, abs_grads)
 
-        step_size = group['lr'] if group['adam_debias'] else group['lr'] / self.bias_correction(beta1, group['step'])
-        if group['cautious']:
+        if group['cautious'] or group.get('fused'):
+            # fused: the step size is a 0-d tensor, which ``addcdiv_``'s ``value=`` does not take
             update = torch._foreach_div(exp_avg, exp_inf)
-            cautious_(update, grads)
-            torch._foreach_add_(params, update, alpha=-step_size)
+            if group['cautious']:
+                cautious_(update, grads)
+            add_scaled_(params, update, -step_size)
         else:
             torch._foreach_addcdiv_(params, exp_avg, exp_inf, value=-step_size)

@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import cautious_
+from pytorch_optimizer.base.functional import add_scaled_, cautious_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative
 from pytorch_optimizer.registry import register_optimizer
@@ -41,6 +41,7 @@ class AdaMod(BaseOptimizer):
         eps: :math:`\epsilon`.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -60,6 +61,7 @@ class AdaMod(BaseOptimizer):
         eps: float = 1e-8,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         flags = ('weight_decouple', 'fixed_decay', 'adam_debias', 'cautious')
         values = (weight_decouple, fixed_decay, adam_debias, cautious)
@@ -71,26 +73,34 @@ class AdaMod(BaseOptimizer):
             eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
-    def _update(self, group, params, grads, exp_avg, exp_avg_sq, exp_avg_lr):
-        beta1, beta2, beta3 = group['betas']
+    def _prepare(self, group, params, grads, states):
+        beta1, beta2, _ = group['betas']
         step = group['step']
-        grads = self.apply_weight_decay(group, params, grads)
+        return {
+            'lr': group['lr'],
+            'bias_correction2_sqrt': math.sqrt(self.bias_correction(beta2, step)),
+            'step_size': 1.0 if group['adam_debias'] else 1.0 / self.bias_correction(beta1, step),
+        }
+
+    def _update(self, group, params, grads, exp_avg, exp_avg_sq, exp_avg_lr, *, lr, bias_correction2_sqrt, step_size):
+        beta1, beta2, beta3 = group['betas']
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         torch._foreach_lerp_(exp_avg, grads, 1.0 - beta1)
         torch._foreach_mul_(exp_avg_sq, beta2)
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
 
         rates = torch._foreach_sqrt(exp_avg_sq)
-        torch._foreach_div_(rates, math.sqrt(self.bias_correction(beta2, step)))
+        torch._foreach_div_(rates, bias_correction2_sqrt)
         torch._foreach_add_(rates, group['eps'])
         torch._foreach_reciprocal_(rates)
-        torch._foreach_mul_(rates, group['lr'])
+        torch._foreach_mul_(rates, lr)
         torch._foreach_lerp_(exp_avg_lr, rates, 1.0 - beta3)
         torch._foreach_minimum_(rates, exp_avg_lr)
         torch._foreach_mul_(rates, exp_avg)
         if group['cautious']:
             cautious_(rates, grads)
-        step_size = 1.0 if group['adam_debias'] else 1.0 / self.bias_correction(beta1, step)
-        torch._foreach_add_(params, rates, alpha=-step_size)
+        add_scaled_(params, rates, -step_size)

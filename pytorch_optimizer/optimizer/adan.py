@@ -47,6 +47,7 @@ class Adan(BaseOptimizer):
         eps: :math:`\epsilon`.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -68,6 +69,7 @@ class Adan(BaseOptimizer):
         eps: float = 1e-8,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         defaults = dict(
             lr=check_lr(self, lr),
@@ -81,6 +83,7 @@ class Adan(BaseOptimizer):
             eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -88,25 +91,53 @@ class Adan(BaseOptimizer):
         return self.state_keys + (('exp_grad_norm',) if group['adanorm'] else ())
 
     def _prepare(self, group, params, grads, states):
+        beta1, beta2, beta3 = group['betas']
+        step, lr, wd = group['step'], group['lr'], group['weight_decay']
+        shared = {
+            'lr': lr,
+            'first': step == 1,
+            'bias_correction1': self.bias_correction(beta1, step),
+            'diff_weight': beta2 / self.bias_correction(beta2, step),
+            'bias_correction3_sqrt': math.sqrt(self.bias_correction(beta3, step)),
+            'decay': 1.0 - lr * wd,
+            'proximal': 1.0 + lr * wd,
+        }
         if group['max_grad_norm'] > 0.0:
             norm = F.global_norm(grads)
             clip = (group['max_grad_norm'] / (norm + group['eps'])).clamp(max=1.0)
             grads[:] = torch._foreach_mul(grads, clip)  # copies; p.grad untouched
-            return {'finite': torch.isfinite(norm)}
-        return None
+            shared['finite'] = torch.isfinite(norm)
+        return shared
 
     def _update(
-        self, group, params, grads, exp_avg, exp_avg_diff, exp_avg_sq, previous_grad, exp_grad_norm=None, finite=None
+        self,
+        group,
+        params,
+        grads,
+        exp_avg,
+        exp_avg_diff,
+        exp_avg_sq,
+        previous_grad,
+        exp_grad_norm=None,
+        finite=None,
+        *,
+        lr,
+        first,
+        bias_correction1,
+        diff_weight,
+        bias_correction3_sqrt,
+        decay,
+        proximal,
     ):
         beta1, beta2, beta3 = group['betas']
-        step, lr, wd = group['step'], group['lr'], group['weight_decay']
+        wd = group['weight_decay']
         masked = group['max_grad_norm'] > 0.0
         if masked:
             tensors = params + exp_avg + exp_avg_diff + exp_avg_sq + previous_grad + (exp_grad_norm or [])
             before = [t.clone() for t in tensors]
         if group['use_gc']:
             grads = F.centralize_gradients(grads)
-        if step == 1:
+        if first:
             F.copy_(previous_grad, grads)
         diff = torch._foreach_sub(grads, previous_grad)
         torch._foreach_lerp_(
@@ -117,16 +148,16 @@ class Adan(BaseOptimizer):
         torch._foreach_mul_(exp_avg_sq, beta3)
         torch._foreach_addcmul_(exp_avg_sq, nesterov, nesterov, value=1.0 - beta3)
         denom = torch._foreach_sqrt(exp_avg_sq)
-        torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta3, step)))
+        torch._foreach_div_(denom, bias_correction3_sqrt)
         torch._foreach_add_(denom, group['eps'])
-        update = torch._foreach_div(exp_avg, self.bias_correction(beta1, step))
-        torch._foreach_add_(update, exp_avg_diff, alpha=beta2 / self.bias_correction(beta2, step))
+        update = torch._foreach_div(exp_avg, bias_correction1)
+        F.add_scaled_(update, exp_avg_diff, diff_weight)
         torch._foreach_div_(update, denom)
         if group['weight_decouple'] and wd > 0.0:
-            torch._foreach_mul_(params, 1.0 - lr * wd)
-        torch._foreach_add_(params, update, alpha=-lr)
+            torch._foreach_mul_(params, decay)
+        F.add_scaled_(params, update, -lr)
         if not group['weight_decouple'] and wd > 0.0:
-            torch._foreach_div_(params, 1.0 + lr * wd)
+            torch._foreach_div_(params, proximal)
         F.copy_(previous_grad, grads)
         if masked:
             F.undo_unless_(tensors, before, finite)

@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, cautious_
+from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, cautious_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -46,6 +46,7 @@ class AdaPNM(BaseOptimizer):
         eps: :math:`\epsilon`.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -68,6 +69,7 @@ class AdaPNM(BaseOptimizer):
         eps: float = 1e-8,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         flags = ('weight_decouple', 'fixed_decay', 'ams_bound', 'adanorm', 'adam_debias', 'cautious')
         values = (weight_decouple, fixed_decay, ams_bound, adanorm, adam_debias, cautious)
@@ -80,6 +82,7 @@ class AdaPNM(BaseOptimizer):
             eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -87,12 +90,40 @@ class AdaPNM(BaseOptimizer):
         extra = (('max_exp_avg_sq',) if group['ams_bound'] else ()) + (('exp_grad_norm',) if group['adanorm'] else ())
         return self.state_keys + extra
 
-    def _update(self, group, params, grads, exp_avg, neg_exp_avg, exp_avg_sq, max_exp_avg_sq=None, exp_grad_norm=None):
+    def _prepare(self, group, params, grads, states):
         beta1, beta2, beta0 = group['betas']
         step = group['step']
-        pos, neg = (exp_avg, neg_exp_avg) if step % 2 == 1 else (neg_exp_avg, exp_avg)
-        grads = self.apply_weight_decay(group, params, grads)
+        step_size = group['lr'] / math.sqrt((1.0 + beta0) ** 2 + beta0**2)
+        if not group['adam_debias']:
+            step_size /= self.bias_correction(beta1, step)
+        shared = {
+            'lr': group['lr'],
+            'odd': step % 2 == 1,
+            'bias_correction2_sqrt': math.sqrt(self.bias_correction(beta2, step)),
+            'step_size': step_size,
+        }
+        return shared
+
+    def _update(
+        self,
+        group,
+        params,
+        grads,
+        exp_avg,
+        neg_exp_avg,
+        exp_avg_sq,
+        max_exp_avg_sq=None,
+        exp_grad_norm=None,
+        *,
+        lr,
+        bias_correction2_sqrt,
+        step_size,
+        odd,
+    ):
+        beta1, beta2, beta0 = group['betas']
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
+        pos, neg = (exp_avg, neg_exp_avg) if odd else (neg_exp_avg, exp_avg)
         torch._foreach_lerp_(pos, moment_grads, 1.0 - beta1 * beta1)
         torch._foreach_mul_(exp_avg_sq, beta2)
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
@@ -101,14 +132,11 @@ class AdaPNM(BaseOptimizer):
             exp_avg_sq = max_exp_avg_sq
 
         denom = torch._foreach_sqrt(exp_avg_sq)
-        torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta2, step)))
+        torch._foreach_div_(denom, bias_correction2_sqrt)
         torch._foreach_add_(denom, group['eps'])
         update = torch._foreach_mul(pos, 1.0 + beta0)
         torch._foreach_add_(update, neg, alpha=-beta0)
         torch._foreach_div_(update, denom)
         if group['cautious']:
             cautious_(update, grads)
-        step_size = group['lr'] / math.sqrt((1.0 + beta0) ** 2 + beta0**2)
-        if not group['adam_debias']:
-            step_size /= self.bias_correction(beta1, step)
-        torch._foreach_add_(params, update, alpha=-step_size)
+        add_scaled_(params, update, -step_size)

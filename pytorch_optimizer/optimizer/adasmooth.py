@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import copy_
+from pytorch_optimizer.base.functional import add_scaled_, copy_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative
 from pytorch_optimizer.registry import register_optimizer
@@ -38,6 +38,7 @@ class AdaSmooth(BaseOptimizer):
         eps: :math:`\epsilon` inside the square root.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -55,6 +56,7 @@ class AdaSmooth(BaseOptimizer):
         eps: float = 1e-6,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         defaults = dict(
             lr=check_lr(self, lr),
@@ -65,6 +67,7 @@ class AdaSmooth(BaseOptimizer):
             eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -74,14 +77,17 @@ class AdaSmooth(BaseOptimizer):
             state['prev_param'] = param.detach().clone()
         return state
 
-    def _update(self, group, params, grads, prev_param, sum_delta, sum_abs_delta, exp_avg_sq):
+    def _prepare(self, group, params, grads, states):
+        return {'lr': group['lr']}
+
+    def _update(self, group, params, grads, prev_param, sum_delta, sum_abs_delta, exp_avg_sq, *, lr):
         rho1, rho2 = group['betas']
         delta = torch._foreach_sub(params, prev_param)
         torch._foreach_add_(sum_delta, delta)
         torch._foreach_abs_(delta)
         torch._foreach_add_(sum_abs_delta, delta)
         copy_(prev_param, params)
-        grads = self.apply_weight_decay(group, params, grads)
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         # e = |s| / n, with n floored so that no move yet (s = n = 0) gives e = 0; |s| <= n up to round-off
         ratio = torch._foreach_abs(sum_delta)
         torch._foreach_div_(ratio, torch._foreach_clamp_min(sum_abs_delta, torch.finfo(params[0].dtype).tiny))
@@ -94,4 +100,4 @@ class AdaSmooth(BaseOptimizer):
         torch._foreach_addcmul_(exp_avg_sq, ratio, residual)
         denom = torch._foreach_add(exp_avg_sq, group['eps'])
         torch._foreach_sqrt_(denom)
-        torch._foreach_add_(params, torch._foreach_div(grads, denom), alpha=-group['lr'])
+        add_scaled_(params, torch._foreach_div(grads, denom), -lr)

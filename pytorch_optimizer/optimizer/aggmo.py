@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from pytorch_optimizer.base.functional import add_scaled_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative
 from pytorch_optimizer.registry import register_optimizer
@@ -33,6 +34,7 @@ class AggMo(BaseOptimizer):
         fixed_decay: decay by :math:`\lambda` instead of :math:`\eta\lambda` per step.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -49,6 +51,7 @@ class AggMo(BaseOptimizer):
         fixed_decay: bool = False,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         count = len(betas) if isinstance(betas, (list, tuple)) and len(betas) > 0 else 1
         defaults = dict(
@@ -59,18 +62,21 @@ class AggMo(BaseOptimizer):
             fixed_decay=check_bool(self, 'fixed_decay', fixed_decay),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
     def state_keys_for(self, group: dict) -> tuple[str, ...]:
         return tuple(f'momentum_buffer_{i}' for i in range(len(group['betas'])))
 
-    def _update(self, group, params, grads, **buffers):
+    def _prepare(self, group, params, grads, states):
+        return {'lr': group['lr'], 'step_size': group['lr'] / len(group['betas'])}
+
+    def _update(self, group, params, grads, *, lr, step_size, **buffers):
         betas = group['betas']
-        grads = self.apply_weight_decay(group, params, grads)
-        step_size = group['lr'] / len(betas)
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         for i, beta in enumerate(betas):
             buf = buffers[f'momentum_buffer_{i}']
             torch._foreach_mul_(buf, beta)
             torch._foreach_add_(buf, grads)
-            torch._foreach_add_(params, buf, alpha=-step_size)
+            add_scaled_(params, buf, -step_size)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from pytorch_optimizer.base.functional import add_scaled_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_lr, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -36,6 +37,7 @@ class MSVAG(BaseOptimizer):
         beta: moving-average coefficient :math:`\beta` of both moments.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -49,32 +51,48 @@ class MSVAG(BaseOptimizer):
         *,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         defaults = dict(
-            lr=check_lr(self, lr), beta=check_range(self, 'beta', beta, 0.0, 1.0), maximize=maximize, foreach=foreach
+            lr=check_lr(self, lr),
+            beta=check_range(self, 'beta', beta, 0.0, 1.0),
+            maximize=maximize,
+            foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
-    def _update(self, group, params, grads, exp_avg, exp_avg_sq):
+    def _prepare(self, group, params, grads, states):
         beta, step = group['beta'], group['step']
+        bias_correction = self.bias_correction(beta, step)
+        rho = (1.0 - beta) * (1.0 + beta**step) / ((1.0 + beta) * bias_correction)
+        plain = rho >= 1.0
+        variance_weight = 0.0 if plain else rho / (1.0 - rho)
+        return {
+            'step_size': -group['lr'] / bias_correction,
+            'plain': plain,
+            'v_weight': variance_weight * bias_correction,
+            'm_sq_weight': 1.0 - variance_weight,
+        }
+
+    def _update(self, group, params, grads, exp_avg, exp_avg_sq, *, step_size, plain, v_weight, m_sq_weight):
+        beta = group['beta']
         torch._foreach_lerp_(exp_avg, grads, 1.0 - beta)
         torch._foreach_mul_(exp_avg_sq, beta)
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta)
-        bias_correction = self.bias_correction(beta, step)
-        m_hat = torch._foreach_div(exp_avg, bias_correction)
-        rho = (1.0 - beta) * (1.0 + beta**step) / ((1.0 + beta) * bias_correction)
-        if rho >= 1.0:
-            torch._foreach_add_(params, m_hat, alpha=-group['lr'])
+        if plain:
+            add_scaled_(params, exp_avg, step_size)
             return
-        m_sq = torch._foreach_mul(m_hat, m_hat)
-        var = torch._foreach_div(exp_avg_sq, bias_correction)
-        torch._foreach_sub_(var, m_sq)
-        # m^2 + rho * s, floored so that m = 0 gives gamma = 0 instead of 0 / 0
-        denom = torch._foreach_mul(var, rho / (1.0 - rho))
-        torch._foreach_add_(denom, m_sq)
+        # On the uncorrected moments m, v (bc = 1 - beta^t, c = rho / (1 - rho)), both sides times bc^2:
+        # gamma = m_hat^2 / (m_hat^2 + rho s) = m^2 / ((1 - c) m^2 + c bc v): two temporaries, no division
+        # by bc, and the step's 1 / bc folded into step_size.
+        m_sq = torch._foreach_mul(exp_avg, exp_avg)
+        denom = torch._foreach_mul(exp_avg_sq, v_weight)
+        add_scaled_(denom, m_sq, m_sq_weight)
+        # floored so that m = 0 gives gamma = 0 instead of 0 / 0
         torch._foreach_clamp_min_(denom, torch.finfo(params[0].dtype).tiny)
-        gamma = torch._foreach_div(m_sq, denom)
-        torch._foreach_clamp_min_(gamma, 0.0)
-        torch._foreach_clamp_max_(gamma, 1.0)
-        torch._foreach_mul_(m_hat, gamma)
-        torch._foreach_add_(params, m_hat, alpha=-group['lr'])
+        # gamma >= 0 already (m^2 >= 0, denom > 0): only the upper clip against round-off is needed
+        torch._foreach_div_(m_sq, denom)
+        torch._foreach_clamp_max_(m_sq, 1.0)
+        torch._foreach_mul_(m_sq, exp_avg)
+        add_scaled_(params, m_sq, step_size)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import copy_
+from pytorch_optimizer.base.functional import add_scaled_, copy_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -40,6 +40,7 @@ class PID(BaseOptimizer):
         fixed_decay: decay by :math:`\lambda` instead of :math:`\eta\lambda` per step.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -59,6 +60,7 @@ class PID(BaseOptimizer):
         fixed_decay: bool = False,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         defaults = dict(
             lr=check_lr(self, lr),
@@ -71,6 +73,7 @@ class PID(BaseOptimizer):
             fixed_decay=check_bool(self, 'fixed_decay', fixed_decay),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -86,10 +89,11 @@ class PID(BaseOptimizer):
         for p, g, state in zip(params, grads, states):
             if group['momentum'] > 0.0 and 'grad_buffer' not in state:
                 state['grad_buffer'] = torch.add(g, p, alpha=wd) if wd else g.clone()
+        return {'lr': group['lr']}
 
-    def _update(self, group, params, grads, i_buffer=None, d_buffer=None, grad_buffer=None):
+    def _update(self, group, params, grads, i_buffer=None, d_buffer=None, grad_buffer=None, *, lr):
         momentum = group['momentum']
-        grads = self.apply_weight_decay(group, params, grads)
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         update = grads
         if momentum > 0.0:
             torch._foreach_mul_(i_buffer, momentum)
@@ -100,4 +104,4 @@ class PID(BaseOptimizer):
             copy_(grad_buffer, grads)
             update = torch._foreach_add(grads, i_buffer, alpha=group['integral'])
             torch._foreach_add_(update, d_buffer, alpha=group['derivative'])
-        torch._foreach_add_(params, update, alpha=-group['lr'])
+        add_scaled_(params, update, -lr)

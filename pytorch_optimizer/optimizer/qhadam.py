@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import cautious_
+from pytorch_optimizer.base.functional import add_scaled_, cautious_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -38,6 +38,7 @@ class QHAdam(BaseOptimizer):
         eps: :math:`\epsilon`.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -57,6 +58,7 @@ class QHAdam(BaseOptimizer):
         eps: float = 1e-8,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         if isinstance(nus, (str, bytes)) or not isinstance(nus, (tuple, list)) or len(nus) != 2:
             raise ValueError(f'QHAdam: nus must be a tuple or list of 2 floats, got {nus!r}')
@@ -71,27 +73,39 @@ class QHAdam(BaseOptimizer):
             eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
-    def _update(self, group, params, grads, exp_avg, exp_avg_sq):
+    def _prepare(self, group, params, grads, states):
         beta1, beta2 = group['betas']
         nu1, nu2 = group['nus']
         step = group['step']
-        grads = self.apply_weight_decay(group, params, grads)
+        return {
+            'lr': group['lr'],
+            'numer_scale': nu1 / self.bias_correction(beta1, step),
+            'denom_scale': nu2 / self.bias_correction(beta2, step),
+        }
+
+    def _update(self, group, params, grads, exp_avg, exp_avg_sq, *, lr, numer_scale, denom_scale):
+        beta1, beta2 = group['betas']
+        nu1, nu2 = group['nus']
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         torch._foreach_lerp_(exp_avg, grads, 1.0 - beta1)
         torch._foreach_mul_(exp_avg_sq, beta2)
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
 
-        numer = torch._foreach_mul(exp_avg, nu1 / self.bias_correction(beta1, step))
+        numer = torch._foreach_mul(exp_avg, numer_scale)
         torch._foreach_add_(numer, grads, alpha=1.0 - nu1)
-        denom = torch._foreach_mul(exp_avg_sq, nu2 / self.bias_correction(beta2, step))
+        denom = torch._foreach_mul(exp_avg_sq, denom_scale)
         torch._foreach_addcmul_(denom, grads, grads, value=1.0 - nu2)
         torch._foreach_sqrt_(denom)
         torch._foreach_add_(denom, group['eps'])
         if group['cautious']:
             torch._foreach_div_(numer, denom)
             cautious_(numer, grads)
-            torch._foreach_add_(params, numer, alpha=-group['lr'])
+            add_scaled_(params, numer, -lr)
         else:
-            torch._foreach_addcdiv_(params, numer, denom, value=-group['lr'])
+            # p + (-lr * numer) / denom: the order of addcdiv(value=-lr) on CPU, with a 0-d tensor lr
+            torch._foreach_mul_(numer, -lr)
+            torch._foreach_addcdiv_(params, numer, denom)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from pytorch_optimizer.base.functional import add_scaled_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -34,6 +35,7 @@ class QHM(BaseOptimizer):
         fixed_decay: decay by :math:`\lambda` instead of :math:`\eta\lambda` per step.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -51,6 +53,7 @@ class QHM(BaseOptimizer):
         fixed_decay: bool = False,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         defaults = dict(
             lr=check_lr(self, lr),
@@ -61,13 +64,17 @@ class QHM(BaseOptimizer):
             fixed_decay=check_bool(self, 'fixed_decay', fixed_decay),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
-    def _update(self, group, params, grads, momentum_buffer):
+    def _prepare(self, group, params, grads, states):
         lr, nu = group['lr'], group['nu']
-        grads = self.apply_weight_decay(group, params, grads)
+        return {'lr': lr, 'momentum_step': lr * nu, 'grad_step': lr * (1.0 - nu)}
+
+    def _update(self, group, params, grads, momentum_buffer, *, lr, momentum_step, grad_step):
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         torch._foreach_lerp_(momentum_buffer, grads, 1.0 - group['momentum'])
-        torch._foreach_add_(params, momentum_buffer, alpha=-lr * nu)
-        if nu != 1.0:
-            torch._foreach_add_(params, grads, alpha=-lr * (1.0 - nu))
+        add_scaled_(params, momentum_buffer, -momentum_step)
+        if group['nu'] != 1.0:
+            add_scaled_(params, grads, -grad_step)

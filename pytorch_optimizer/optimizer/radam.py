@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, cautious_, rectification
+from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, cautious_, rectification
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import (
     check_betas,
@@ -55,6 +55,7 @@ class RAdam(BaseOptimizer):
         eps: :math:`\epsilon`.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -78,6 +79,7 @@ class RAdam(BaseOptimizer):
         eps: float = 1e-8,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         flags = ('weight_decouple', 'fixed_decay', 'degenerated_to_sgd', 'adanorm', 'adam_debias', 'cautious')
         values = (weight_decouple, fixed_decay, degenerated_to_sgd, adanorm, adam_debias, cautious)
@@ -91,28 +93,35 @@ class RAdam(BaseOptimizer):
             eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
     def state_keys_for(self, group: dict) -> tuple[str, ...]:
         return self.state_keys + (('exp_grad_norm',) if group['adanorm'] else ())
 
-    def _update(self, group, params, grads, exp_avg, exp_avg_sq, exp_grad_norm=None):
+    def _prepare(self, group, params, grads, states):
         beta1, beta2 = group['betas']
-        step = group['step']
-        grads = self.apply_weight_decay(group, params, grads)
+        step, lr = group['step'], group['lr']
+        step_size = lr if group['adam_debias'] else lr / self.bias_correction(beta1, step)
+        r_t, adaptive = rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
+        step_size *= r_t
+        skip = step_size == 0.0
+        if adaptive:
+            step_size *= math.sqrt(self.bias_correction(beta2, step))
+        return {'lr': lr, 'step_size': step_size, 'adaptive': adaptive, 'skip': skip}
+
+    def _update(self, group, params, grads, exp_avg, exp_avg_sq, exp_grad_norm=None, *, lr, step_size, adaptive, skip):
+        beta1, beta2 = group['betas']
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
         torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
         torch._foreach_mul_(exp_avg_sq, beta2)
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
 
-        step_size = group['lr'] if group['adam_debias'] else group['lr'] / self.bias_correction(beta1, step)
-        r_t, adaptive = rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
-        step_size *= r_t
-        if step_size == 0.0:
+        if skip:
             return
         if adaptive:
-            step_size *= math.sqrt(self.bias_correction(beta2, step))
             denom = torch._foreach_sqrt(exp_avg_sq)
             torch._foreach_add_(denom, group['eps'])
             update = torch._foreach_div(exp_avg, denom)
@@ -120,4 +129,4 @@ class RAdam(BaseOptimizer):
             update = [m.clone() for m in exp_avg] if group['cautious'] else exp_avg
         if group['cautious']:
             cautious_(update, grads)
-        torch._foreach_add_(params, update, alpha=-step_size)
+        add_scaled_(params, update, -step_size)

@@ -59,6 +59,7 @@ class Ranger(BaseOptimizer):
         eps: :math:`\epsilon`.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -85,6 +86,7 @@ class Ranger(BaseOptimizer):
         eps: float = 1e-5,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         flags = (
             'degenerated_to_sgd',
@@ -108,6 +110,7 @@ class Ranger(BaseOptimizer):
             eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -120,26 +123,53 @@ class Ranger(BaseOptimizer):
             state['slow_buffer'] = param.detach().clone()
         return state
 
-    def _update(self, group, params, grads, exp_avg, exp_avg_sq, slow_buffer, exp_grad_norm=None):
+    def _prepare(self, group, params, grads, states):
         beta1, beta2 = group['betas']
-        step = group['step']
+        step, lr = group['step'], group['lr']
+        step_size = lr if group['adam_debias'] else lr / self.bias_correction(beta1, step)
+        r_t, adaptive = F.rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
+        if adaptive:
+            step_size = step_size * r_t * math.sqrt(self.bias_correction(beta2, step))
+        return {
+            'lr': lr,
+            'step_size': step_size,
+            'adaptive': adaptive,
+            'skip': not adaptive and not r_t > 0.0,
+            'lookahead': step % group['k'] == 0,
+        }
+
+    def _update(
+        self,
+        group,
+        params,
+        grads,
+        exp_avg,
+        exp_avg_sq,
+        slow_buffer,
+        exp_grad_norm=None,
+        *,
+        lr,
+        step_size,
+        adaptive,
+        skip,
+        lookahead,
+    ):
+        beta1, beta2 = group['betas']
         if group['use_gc']:
             grads = F.centralize_gradients(grads, group['gc_conv_only'])
-        grads = self.apply_weight_decay(group, params, grads)
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         torch._foreach_lerp_(
             exp_avg, F.adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads, 1.0 - beta1
         )
         torch._foreach_mul_(exp_avg_sq, beta2)
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
-        step_size = group['lr'] if group['adam_debias'] else group['lr'] / self.bias_correction(beta1, step)
-        r_t, adaptive = F.rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
         if adaptive:
             denom = torch._foreach_sqrt(exp_avg_sq)
             torch._foreach_add_(denom, group['eps'])
             update = torch._foreach_div(exp_avg, denom)
-            torch._foreach_add_(params, update, alpha=-step_size * r_t * math.sqrt(self.bias_correction(beta2, step)))
-        elif r_t > 0.0:
-            torch._foreach_add_(params, exp_avg, alpha=-step_size)
-        if step % group['k'] == 0:
+            F.add_scaled_(params, update, -step_size)
+        elif not skip:
+            F.add_scaled_(params, exp_avg, -step_size)
+        if lookahead:
             torch._foreach_lerp_(slow_buffer, params, group['alpha'])
             F.copy_(params, slow_buffer)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from pytorch_optimizer.base.functional import add_scaled_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range, owner_name
 from pytorch_optimizer.registry import register_optimizer
@@ -37,6 +38,7 @@ class SGDW(BaseOptimizer):
         nesterov: Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``, as in torch).
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device (see BaseOptimizer).
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -54,6 +56,7 @@ class SGDW(BaseOptimizer):
         nesterov: bool = False,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         defaults = dict(
             lr=check_lr(self, lr),
@@ -64,6 +67,7 @@ class SGDW(BaseOptimizer):
             nesterov=check_bool(self, 'nesterov', nesterov),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         if nesterov and (defaults['momentum'] == 0.0 or defaults['dampening'] != 0.0):
             raise ValueError(f'{owner_name(self)}: nesterov needs momentum > 0 and dampening = 0')
@@ -72,16 +76,18 @@ class SGDW(BaseOptimizer):
     def state_keys_for(self, group: dict) -> tuple[str, ...]:
         return self.state_keys if group['momentum'] > 0.0 else ()
 
-    def _update(self, group, params, grads, momentum_buffer=None):
+    def _prepare(self, group, params, grads, states):
+        # torch.optim.SGD starts the buffer at the undamped gradient (0 * mu + 1 * g = g exactly)
+        return {'lr': group['lr'], 'damp': 1.0 if group['step'] == 1 else 1.0 - group['dampening']}
+
+    def _update(self, group, params, grads, momentum_buffer=None, *, lr, damp):
         momentum = group['momentum']
-        grads = self.apply_weight_decay(group, params, grads)
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         update = grads
         if momentum > 0.0:
-            # torch.optim.SGD starts the buffer at the undamped gradient (0 * mu + 1 * g = g exactly)
-            damp = 1.0 if group['step'] == 1 else 1.0 - group['dampening']
             torch._foreach_mul_(momentum_buffer, momentum)
-            torch._foreach_add_(momentum_buffer, grads, alpha=damp)
+            add_scaled_(momentum_buffer, grads, damp)
             update = momentum_buffer
             if group['nesterov']:
                 update = torch._foreach_add(grads, momentum_buffer, alpha=momentum)
-        torch._foreach_add_(params, update, alpha=-group['lr'])
+        add_scaled_(params, update, -lr)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from pytorch_optimizer.base.functional import add_scaled_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -32,6 +33,7 @@ class SignSGD(BaseOptimizer):
         weight_decouple: decoupled decay; else L2 added to the gradient before the sign.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -47,6 +49,7 @@ class SignSGD(BaseOptimizer):
         weight_decouple: bool = True,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         defaults = dict(
             lr=check_lr(self, lr),
@@ -55,16 +58,20 @@ class SignSGD(BaseOptimizer):
             weight_decouple=check_bool(self, 'weight_decouple', weight_decouple),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
     def state_keys_for(self, group: dict) -> tuple[str, ...]:
         return self.state_keys if group['momentum'] > 0.0 else ()
 
-    def _update(self, group, params, grads, momentum_buffer=None):
-        grads = self.apply_weight_decay(group, params, grads)
+    def _prepare(self, group, params, grads, states):
+        return {'lr': group['lr']}
+
+    def _update(self, group, params, grads, momentum_buffer=None, *, lr):
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         if group['momentum'] > 0.0:
             torch._foreach_lerp_(momentum_buffer, grads, 1.0 - group['momentum'])
             grads = momentum_buffer
         update = torch._foreach_sign(grads)
-        torch._foreach_add_(params, update, alpha=-group['lr'])
+        add_scaled_(params, update, -lr)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import copy_
+from pytorch_optimizer.base.functional import add_scaled_, copy_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_lr, check_positive_int, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -37,6 +37,7 @@ class SRMM(BaseOptimizer):
         memory_length: restart period :math:`L` of the averages; ``None`` never restarts.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -51,6 +52,7 @@ class SRMM(BaseOptimizer):
         *,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         defaults = dict(
             lr=check_lr(self, lr),
@@ -58,6 +60,7 @@ class SRMM(BaseOptimizer):
             memory_length=None if memory_length is None else check_positive_int(self, 'memory_length', memory_length),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -65,12 +68,14 @@ class SRMM(BaseOptimizer):
         # a parameter that joins late averages from its own value, not from zero
         return {'mov_avg_grad': torch.zeros_like(param), 'mov_avg_param': param.clone()}
 
-    def _update(self, group, params, grads, mov_avg_grad, mov_avg_param):
+    def _prepare(self, group, params, grads, states):
         n = group['step']
         if group['memory_length'] is not None:
             n = (n - 1) % group['memory_length'] + 1
-        weight = float(n) ** -group['beta']
+        return {'lr': group['lr'], 'weight': float(n) ** -group['beta']}
+
+    def _update(self, group, params, grads, mov_avg_grad, mov_avg_param, *, lr, weight):
         torch._foreach_lerp_(mov_avg_grad, grads, weight)
         torch._foreach_lerp_(mov_avg_param, params, weight)
         copy_(params, mov_avg_param)
-        torch._foreach_add_(params, mov_avg_grad, alpha=-group['lr'])
+        add_scaled_(params, mov_avg_grad, -lr)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, cautious_
+from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, cautious_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -41,6 +41,7 @@ class Yogi(BaseOptimizer):
         eps: :math:`\epsilon` (large by design, the paper uses :math:`10^{-3}`).
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -62,6 +63,7 @@ class Yogi(BaseOptimizer):
         eps: float = 1e-3,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         flags = ('weight_decouple', 'fixed_decay', 'adanorm', 'cautious')
         values = (weight_decouple, fixed_decay, adanorm, cautious)
@@ -75,6 +77,7 @@ class Yogi(BaseOptimizer):
             eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -87,9 +90,12 @@ class Yogi(BaseOptimizer):
             state['exp_avg_sq'].fill_(group['initial_accumulator'])
         return state
 
-    def _update(self, group, params, grads, exp_avg, exp_avg_sq, exp_grad_norm=None):
+    def _prepare(self, group, params, grads, states):
+        return {'lr': group['lr']}
+
+    def _update(self, group, params, grads, exp_avg, exp_avg_sq, exp_grad_norm=None, *, lr):
         beta1, beta2 = group['betas']
-        grads = self.apply_weight_decay(group, params, grads)
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
         torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
         grads_sq = torch._foreach_mul(grads, grads)
@@ -103,6 +109,11 @@ class Yogi(BaseOptimizer):
         if group['cautious']:
             update = torch._foreach_div(exp_avg, denom)
             cautious_(update, grads)
-            torch._foreach_add_(params, update, alpha=-group['lr'])
+            add_scaled_(params, update, -lr)
+        elif group.get('fused'):
+            # lr is a 0-d tensor, which addcdiv_'s value= does not take: p + (-lr * m) / denom, addcdiv_'s order
+            update = torch._foreach_mul(exp_avg, -lr)
+            torch._foreach_div_(update, denom)
+            torch._foreach_add_(params, update)
         else:
-            torch._foreach_addcdiv_(params, exp_avg, denom, value=-group['lr'])
+            torch._foreach_addcdiv_(params, exp_avg, denom, value=-lr)
