@@ -14,10 +14,10 @@ measured in the same subprocess. ``--older`` installs the older ``pytorch-optimi
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import math
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -82,7 +82,6 @@ def _measure_one(torch, impl: str, workload: str, steps: int, warmup: int) -> di
     params = [torch.nn.Parameter(torch.randn(s, generator=gen) * 0.1) for s in WORKLOADS[workload]]
     for p in params:
         p.grad = torch.randn(p.shape, generator=gen) * 1e-2
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     opt = _make_optimizer(torch, impl, params)
     closure = (lambda: torch.zeros(())) if getattr(opt, 'requires_closure', False) else None
     start = time.perf_counter()
@@ -99,15 +98,38 @@ def _measure_one(torch, impl: str, workload: str, steps: int, warmup: int) -> di
     state = sum(
         v.numel() * v.element_size() for s in opt.state.values() for v in s.values() if isinstance(v, torch.Tensor)
     )
-    growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - rss_before * 1024
+    growth = _step_peak_bytes(opt, closure)
     return {
         'ms': 1e3 * statistics.median(times),
         'first_s': first,
         'state_bytes_per_param': state / n,
-        # high-water mark over everything the steps allocated beyond the state, in parameter sizes
-        'extra_per_param': max(growth - state, 0) / (4 * n),
+        # peak memory a step allocates beyond parameters, gradients and state, in fp32 parameter sizes
+        'extra_per_param': growth / (4 * n) if growth is not None else float('nan'),
         'finite': all(bool(torch.isfinite(p).all()) for p in params),
     }
+
+
+def _vm(field: str) -> int:
+    with open('/proc/self/status') as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith(field + ':'))
+
+
+def _step_peak_bytes(opt, closure) -> int | None:
+    """Peak resident memory two steps add (Linux): with glibc's mmap threshold fixed at 1 MiB, freed
+    temporaries go back to the system, so the high-water mark (reset through ``clear_refs``) counts
+    live temporaries rather than the allocator's cache. Run after the timed steps: it slows them."""
+    try:
+        libc = ctypes.CDLL('libc.so.6')
+        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
+        libc.malloc_trim(0)
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+        base = _vm('VmRSS')
+    except OSError:
+        return None
+    opt.step(closure)
+    opt.step(closure)
+    return max(_vm('VmHWM') - base, 0)
 
 
 def child(impl: str, workloads: list[str], steps: int, warmup: int) -> dict:
