@@ -1,6 +1,6 @@
 """Optimizer step time and state memory, every registered optimizer beside its peers.
 
-Run ``python -m benchmarks.step [--quick] [--only KEY,...] [--older] [--threads N]``.
+Run ``python -m benchmarks.step [--quick] [--only KEY,...] [--older] [--peers] [--no-fused] [--threads N]``.
 
 Two workloads (fp32, one thread by default): ``small`` = 5.26M parameters in 200 tensors of mixed
 shapes, ``large`` = 21M parameters in 4 tensors. Each implementation is measured in a fresh
@@ -26,6 +26,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OLDER_DIR = ROOT / '.bench' / 'older'
+PEERS_DIR = ROOT / '.bench' / 'peers'
+# torch-optimi classes of the same algorithm (pure Python: installed with --peers). timm's optimizers
+# need torchvision, whose PyPI wheels do not load against the CPU build of torch 2.13: not measured.
+OPTIMI = {'adamw': 'AdamW', 'sgd': 'SGD', 'lion': 'Lion', 'adan': 'Adan', 'radam': 'RAdam'}
 OLDER_VERSION = '4.1.0'
 WORKLOADS = {
     'small': [(256, 256), (144, 256), (256,), (2560,)] * 50,  # 5,260,800 params in 200 tensors
@@ -53,6 +57,10 @@ def _bandwidth(torch) -> float:
 def _make_optimizer(torch, impl: str, params):
     source, name, mode = (impl.split(':') + [''])[:3]
     kwargs = {'lr': 1e-4}
+    if source == 'optimi':
+        import optimi
+
+        return getattr(optimi, name)(params, **kwargs, **({'momentum': 0.9} if name == 'SGD' else {}))
     if source == 'torch':
         cls = getattr(torch.optim, name)
         if mode:
@@ -152,6 +160,14 @@ def measure(impl: str, workloads: list[str], args, env=None) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def _peers_env() -> dict | None:
+    if not (PEERS_DIR / 'optimi').exists():
+        cmd = [sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target', str(PEERS_DIR), 'torch-optimi']
+        if subprocess.run(cmd).returncode != 0:
+            return None
+    return {**os.environ, 'PYTHONPATH': f'{PEERS_DIR}{os.pathsep}{ROOT}'}
+
+
 def _older_env() -> dict | None:
     if not (OLDER_DIR / 'pytorch_optimizer').exists():
         cmd = [sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target', str(OLDER_DIR)]
@@ -171,6 +187,7 @@ def main(argv=None) -> int:
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--no-fused', action='store_true', help='skip the compiled fused=True rows')
+    parser.add_argument('--peers', action='store_true', help='also measure torch-optimi (installed into .bench/)')
     args = parser.parse_args(argv)
     os.environ['OMP_NUM_THREADS'] = str(args.threads)
     if args.child:
@@ -189,6 +206,7 @@ def main(argv=None) -> int:
 
     keys = args.only.split(',') if args.only else (QUICK if args.quick else po.get_supported_optimizers())
     older = _older_env() if args.older else None
+    peers = _peers_env() if args.peers else None
     bandwidth = statistics.median(measure('bandwidth', ['none'], args)['bandwidth'] for _ in range(3))
     print(f'copy bandwidth (one thread): {bandwidth / 1e9:.1f} GB/s')
     workloads = args.workloads.split(',')
@@ -210,6 +228,9 @@ def main(argv=None) -> int:
         impls += [f'torch:{cls_name}:{mode}' for mode in modes] if cls_name else []
         for impl in impls:
             rows.append((key, impl, measure(impl, workloads, args)))
+        if peers is not None and key in OPTIMI:
+            impl = f'optimi:{OPTIMI[key]}'
+            rows.append((key, impl, measure(impl, workloads, args, env=peers)))
         if older is not None and not entry.external:
             rows.append((key, f'older {OLDER_VERSION}', measure(f'zoo:{key}', workloads, args, env=older)))
     for workload in workloads:
@@ -255,12 +276,16 @@ def _summary(ms: dict) -> None:
             geomean = math.exp(statistics.fmean(math.log(r) for r in ratios.values()))
             slow = sorted(key for key, r in ratios.items() if r < 2.0)
             print(f'older / ours ({label}): geometric mean {geomean:.2f} over {len(ratios)}; under 2x: {slow}')
-    peers = {key: min(t for (k, i), t in ms.items() if k == key and i.startswith('torch:') and not i.endswith('fused'))
-             for key in {k for k, i in ms if i.startswith('torch:')}}  # fmt: skip
+
+    def is_peer(impl: str) -> bool:  # non-fused implementations of other libraries
+        return impl.startswith(('torch:', 'optimi:')) and not impl.endswith('fused')
+
+    peers = {key: min(t for (k, i), t in ms.items() if k == key and is_peer(i))
+             for key in {k for k, i in ms if is_peer(i)}}  # fmt: skip
     for key, peer in sorted(peers.items()):
         ours = min((t for (k, i), t in ms.items() if k == key and i.startswith('zoo:')), default=None)
         if ours is not None:
-            print(f'{key}: fastest torch non-fused {peer:.2f} ms, ours {ours:.2f} ms ({peer / ours:.2f}x)')
+            print(f'{key}: fastest non-fused peer {peer:.2f} ms, ours {ours:.2f} ms ({peer / ours:.2f}x)')
 
 
 def _numel(shape) -> int:
