@@ -10,11 +10,22 @@ import math
 from typing import Any
 
 import torch
+from torch import Tensor
 
 from pytorch_optimizer.base.functional import cautious_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_positive
 from pytorch_optimizer.registry import register_optimizer
+
+
+def _clip_(tensors: list[Tensor], lower: float | Tensor, upper: float | Tensor) -> None:
+    """Clip ``tensors`` into ``[lower, upper]`` in place, the bounds floats (eager) or 0-d tensors (fused path)."""
+    if isinstance(lower, Tensor):
+        for t in tensors:
+            t.clamp_(min=lower, max=upper)
+    else:
+        torch._foreach_clamp_min_(tensors, lower)
+        torch._foreach_clamp_max_(tensors, upper)
 
 
 @register_optimizer(variants={'amsbound': {'ams_bound': True}})
@@ -49,6 +60,7 @@ class AdaBound(BaseOptimizer):
         eps: :math:`\epsilon`.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -71,6 +83,7 @@ class AdaBound(BaseOptimizer):
         eps: float = 1e-8,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         flags = ('weight_decouple', 'fixed_decay', 'ams_bound', 'adam_debias', 'cautious')
         values = (weight_decouple, fixed_decay, ams_bound, adam_debias, cautious)
@@ -84,6 +97,7 @@ class AdaBound(BaseOptimizer):
             eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -95,10 +109,19 @@ class AdaBound(BaseOptimizer):
     def state_keys_for(self, group: dict) -> tuple[str, ...]:
         return self.state_keys + (('max_exp_avg_sq',) if group['ams_bound'] else ())
 
-    def _update(self, group, params, grads, exp_avg, exp_avg_sq, max_exp_avg_sq=None):
+    def _prepare(self, group, params, grads, states):
         beta1, beta2 = group['betas']
         step, lr, gamma = group['step'], group['lr'], group['gamma']
-        grads = self.apply_weight_decay(group, params, grads)
+        step_size = lr * math.sqrt(self.bias_correction(beta2, step))
+        if not group['adam_debias']:
+            step_size /= self.bias_correction(beta1, step)
+        final_lr = group['final_lr'] * (lr / group['base_lr'] if group['base_lr'] > 0.0 else 1.0)
+        lower, upper = final_lr * (1.0 - 1.0 / (gamma * step + 1.0)), final_lr * (1.0 + 1.0 / (gamma * step))
+        return {'lr': lr, 'step_size': step_size, 'lower': lower, 'upper': upper}
+
+    def _update(self, group, params, grads, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, lr, step_size, lower, upper):
+        beta1, beta2 = group['betas']
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         torch._foreach_lerp_(exp_avg, grads, 1.0 - beta1)
         torch._foreach_mul_(exp_avg_sq, beta2)
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
@@ -106,18 +129,11 @@ class AdaBound(BaseOptimizer):
             torch._foreach_maximum_(max_exp_avg_sq, exp_avg_sq)
             exp_avg_sq = max_exp_avg_sq
 
-        step_size = lr * math.sqrt(self.bias_correction(beta2, step))
-        if not group['adam_debias']:
-            step_size /= self.bias_correction(beta1, step)
-        final_lr = group['final_lr'] * (lr / group['base_lr'] if group['base_lr'] > 0.0 else 1.0)
-        lower, upper = final_lr * (1.0 - 1.0 / (gamma * step + 1.0)), final_lr * (1.0 + 1.0 / (gamma * step))
-
         rates = torch._foreach_sqrt(exp_avg_sq)
         torch._foreach_add_(rates, group['eps'])
         torch._foreach_reciprocal_(rates)
         torch._foreach_mul_(rates, step_size)
-        torch._foreach_clamp_min_(rates, lower)
-        torch._foreach_clamp_max_(rates, upper)
+        _clip_(rates, lower, upper)
         torch._foreach_mul_(rates, exp_avg)
         if group['cautious']:
             cautious_(rates, grads)

@@ -47,6 +47,7 @@ class Adai(BaseOptimizer):
         eps: :math:`\epsilon`, the inertia bound.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -68,6 +69,7 @@ class Adai(BaseOptimizer):
         eps: float = 1e-3,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         flags = ('weight_decouple', 'fixed_decay', 'stable_weight_decay', 'use_gc')
         defaults = {
@@ -82,6 +84,7 @@ class Adai(BaseOptimizer):
             eps=check_range(self, 'eps', eps, 0.0, 1.0, high_inclusive=True),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -103,23 +106,51 @@ class Adai(BaseOptimizer):
         torch._foreach_mul_(exp_avg_sq, beta2)
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
 
-    def _prepare(self, group, params, grads, states):
-        grads[:] = self._grads(group, params, grads)  # copies: p.grad is untouched
-        exp_avg_sq = [s['exp_avg_sq'].clone() for s in states]
-        self._second_moment_(group, exp_avg_sq, grads)  # on copies: the batched update repeats it in place
-        total = F.ordered_sum([v.sum() for v in exp_avg_sq], exp_avg_sq[0].dtype)
-        mean = total / (self.bias_correction(group['betas'][1], group['step']) * sum(v.numel() for v in exp_avg_sq))
-        return {'mean': mean, 'finite': torch.isfinite(mean)}
+    def _second_moment_sums(self, group, exp_avg_sq, grads):
+        """The sum of each tensor's next second moment, computed on temporaries: the batched update repeats
+        it in place once the step is known to be finite. On CPU one tensor at a time, so each temporary stays
+        in cache."""
+        beta2 = group['betas'][1]
+        size = 1 if exp_avg_sq[0].device.type == 'cpu' else len(exp_avg_sq)
+        sums = []
+        for start in range(0, len(exp_avg_sq), size):
+            moments = torch._foreach_mul(exp_avg_sq[start : start + size], beta2)
+            chunk = grads[start : start + size]
+            torch._foreach_addcmul_(moments, chunk, chunk, value=1.0 - beta2)
+            sums += [v.sum() for v in moments]
+        return sums
 
-    def _update(self, group, params, grads, exp_avg, exp_avg_sq, beta1_prod, mean, finite):
+    def _prepare(self, group, params, grads, states):
         beta0, beta2 = group['betas']
+        lr, bias_correction2 = group['lr'], self.bias_correction(beta2, group['step'])
+        grads[:] = self._grads(group, params, grads)  # copies: p.grad is untouched
+        exp_avg_sq = [s['exp_avg_sq'] for s in states]
+        total = F.ordered_sum(self._second_moment_sums(group, exp_avg_sq, grads), exp_avg_sq[0].dtype)
+        mean = total / (bias_correction2 * sum(v.numel() for v in exp_avg_sq))
+        finite = torch.isfinite(mean)
+        # a CPU flag is read for free: a non-finite mean skips the step instead of masking it (no snapshot)
+        on_host = type(finite) is torch.Tensor and finite.device.type == 'cpu'
+        return {
+            'lr': lr,
+            'step_size': lr * math.pow(beta0, 1.0 - group['dampening']),
+            # all-zero gradients give mean 0 and ratio 0 / tiny = 0 (inertia 1 - eps), not 0 / 0
+            'scale': (mean * bias_correction2).clamp_min(torch.finfo(mean.dtype).tiny),
+            'finite': finite,
+            'skip': on_host and not bool(finite),
+            'masked': not on_host,
+        }
+
+    def _update(
+        self, group, params, grads, exp_avg, exp_avg_sq, beta1_prod, *, lr, step_size, scale, finite, skip, masked
+    ):
+        if skip:
+            return
+        beta0 = group['betas'][0]
         d = group['dampening']
-        before = [t.clone() for t in params + exp_avg + exp_avg_sq + beta1_prod]
+        before = [t.clone() for t in params + exp_avg + exp_avg_sq + beta1_prod] if masked else []
         if group['weight_decouple'] or group['stable_weight_decay']:
-            F.apply_weight_decay(params, grads, group['lr'], group['weight_decay'], True, group['fixed_decay'])
+            F.apply_weight_decay(params, grads, lr, group['weight_decay'], True, group['fixed_decay'])
         self._second_moment_(group, exp_avg_sq, grads)
-        # all-zero gradients give mean 0 and ratio 0 / tiny = 0 (inertia 1 - eps), not 0 / 0
-        scale = (mean * self.bias_correction(beta2, group['step'])).clamp_min(torch.finfo(mean.dtype).tiny)
         ratio = torch._foreach_div(exp_avg_sq, scale.to(params[0].dtype))
         if d != 1.0:
             torch._foreach_pow_(ratio, 1.0 / (3.0 - 2.0 * d))
@@ -136,5 +167,6 @@ class Adai(BaseOptimizer):
         # bf16 rounds 1 - eps to 1: a product still at 1 has m = 0, and 0 / tiny = 0 instead of 0 / 0
         debias = torch._foreach_clamp_min([1.0 - b for b in beta1_prod], torch.finfo(params[0].dtype).tiny)
         update = torch._foreach_div(exp_avg, debias)
-        torch._foreach_add_(params, update, alpha=-group['lr'] * math.pow(beta0, 1.0 - d))
-        F.undo_unless_(params + exp_avg + exp_avg_sq + beta1_prod, before, finite)
+        F.add_scaled_(params, update, -step_size)
+        if masked:
+            F.undo_unless_(params + exp_avg + exp_avg_sq + beta1_prod, before, finite)

@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, cautious_, copy_, rectification
+from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, cautious_, copy_, rectification
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import (
     check_betas,
@@ -56,6 +56,7 @@ class DiffGrad(BaseOptimizer):
         eps: :math:`\epsilon`.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -81,6 +82,7 @@ class DiffGrad(BaseOptimizer):
         eps: float = 1e-8,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         flags = ('weight_decouple', 'fixed_decay', 'rectify', 'degenerated_to_sgd', 'ams_bound', 'adanorm')
         values = (weight_decouple, fixed_decay, rectify, degenerated_to_sgd, ams_bound, adanorm)
@@ -96,6 +98,7 @@ class DiffGrad(BaseOptimizer):
             eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -103,12 +106,41 @@ class DiffGrad(BaseOptimizer):
         extra = (('max_exp_avg_sq',) if group['ams_bound'] else ()) + (('exp_grad_norm',) if group['adanorm'] else ())
         return self.state_keys + extra
 
+    def _prepare(self, group, params, grads, states):
+        beta1, beta2 = group['betas']
+        step, lr = group['step'], group['lr']
+        step_size = lr if group['adam_debias'] else lr / self.bias_correction(beta1, step)
+        adaptive = True
+        if group['rectify']:
+            r_t, adaptive = rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
+            step_size *= r_t
+        return {
+            'lr': lr,
+            'step_size': step_size,
+            'adaptive': adaptive,
+            'skip': group['rectify'] and step_size == 0.0,
+            'bias_correction2_sqrt': math.sqrt(self.bias_correction(beta2, step)),
+        }
+
     def _update(
-        self, group, params, grads, exp_avg, exp_avg_sq, previous_grad, max_exp_avg_sq=None, exp_grad_norm=None
+        self,
+        group,
+        params,
+        grads,
+        exp_avg,
+        exp_avg_sq,
+        previous_grad,
+        max_exp_avg_sq=None,
+        exp_grad_norm=None,
+        *,
+        lr,
+        step_size,
+        adaptive,
+        skip,
+        bias_correction2_sqrt,
     ):
         beta1, beta2 = group['betas']
-        step = group['step']
-        grads = self.apply_weight_decay(group, params, grads)
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
         torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
         torch._foreach_mul_(exp_avg_sq, beta2)
@@ -120,17 +152,11 @@ class DiffGrad(BaseOptimizer):
         torch._foreach_abs_(friction)
         torch._foreach_sigmoid_(friction)
         copy_(previous_grad, grads)
-
-        step_size = group['lr'] if group['adam_debias'] else group['lr'] / self.bias_correction(beta1, step)
-        adaptive = True
-        if group['rectify']:
-            r_t, adaptive = rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
-            step_size *= r_t
-            if step_size == 0.0:
-                return
+        if skip:
+            return
         if adaptive:
             denom = torch._foreach_sqrt(exp_avg_sq)
-            torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta2, step)))
+            torch._foreach_div_(denom, bias_correction2_sqrt)
             torch._foreach_add_(denom, group['eps'])
             torch._foreach_mul_(friction, exp_avg)
             torch._foreach_div_(friction, denom)
@@ -139,4 +165,4 @@ class DiffGrad(BaseOptimizer):
             update = [m.clone() for m in exp_avg] if group['cautious'] else exp_avg
         if group['cautious']:
             cautious_(update, grads)
-        torch._foreach_add_(params, update, alpha=-step_size)
+        add_scaled_(params, update, -step_size)

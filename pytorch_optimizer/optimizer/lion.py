@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, cautious_, centralize_gradients
+from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, cautious_, centralize_gradients
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -36,6 +36,7 @@ class Lion(BaseOptimizer):
         cautious: zero the coordinates where sign(c) disagrees with g, rescaled by the fraction kept.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device (see BaseOptimizer).
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -56,6 +57,7 @@ class Lion(BaseOptimizer):
         cautious: bool = False,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         defaults = dict(
             lr=check_lr(self, lr),
@@ -69,22 +71,26 @@ class Lion(BaseOptimizer):
             cautious=check_bool(self, 'cautious', cautious),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
     def state_keys_for(self, group: dict) -> tuple[str, ...]:
         return self.state_keys + (('exp_grad_norm',) if group['adanorm'] else ())
 
-    def _update(self, group, params, grads, exp_avg, exp_grad_norm=None):
+    def _prepare(self, group, params, grads, states):
+        return {'lr': group['lr']}
+
+    def _update(self, group, params, grads, exp_avg, exp_grad_norm=None, *, lr):
         beta1, beta2 = group['betas']
         if group['use_gc']:
             grads = centralize_gradients(grads)
-        grads = self.apply_weight_decay(group, params, grads)
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         update = torch._foreach_lerp(exp_avg, grads, 1.0 - beta1)
         torch._foreach_sign_(update)
         if group['cautious']:
             cautious_(update, grads)
-        torch._foreach_add_(params, update, alpha=-group['lr'])
+        add_scaled_(params, update, -lr)
         if group['adanorm']:
             grads = adanorm_grads(grads, exp_grad_norm, group['r'])
         torch._foreach_lerp_(exp_avg, grads, 1.0 - beta2)

@@ -9,11 +9,20 @@ from __future__ import annotations
 import math
 
 import torch
+from torch import Tensor
 
-from pytorch_optimizer.base.functional import copy_
+from pytorch_optimizer.base.functional import add_scaled_, copy_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
+
+
+def _add_scaled_square_(tensors: list[Tensor], others: list[Tensor], alpha: float | Tensor) -> None:
+    """``tensors += alpha * others**2`` in place, ``alpha`` a float (eager) or a 0-d tensor (fused path)."""
+    if isinstance(alpha, Tensor):
+        torch._foreach_addcmul_(tensors, torch._foreach_mul(others, alpha), others)
+    else:
+        torch._foreach_addcmul_(tensors, others, others, value=alpha)
 
 
 @register_optimizer
@@ -40,6 +49,7 @@ class MADGRAD(BaseOptimizer):
         eps: :math:`\epsilon` added to the cube root.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -56,6 +66,7 @@ class MADGRAD(BaseOptimizer):
         eps: float = 1e-6,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         defaults = dict(
             lr=check_lr(self, lr),
@@ -65,6 +76,7 @@ class MADGRAD(BaseOptimizer):
             eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -77,21 +89,21 @@ class MADGRAD(BaseOptimizer):
             state['x0'] = param.detach().clone()
         return state
 
-    def _update(self, group, params, grads, grad_sum_sq, s, x0=None):
-        lamb = group['lr'] * math.sqrt(group['step'])
-        grads = self.apply_weight_decay(group, params, grads)
+    def _prepare(self, group, params, grads, states):
+        return {'lr': group['lr'], 'lamb': group['lr'] * math.sqrt(group['step'])}
+
+    def _update(self, group, params, grads, grad_sum_sq, s, x0=None, *, lr, lamb):
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         if x0 is None:
             rms = torch._foreach_pow(grad_sum_sq, 1.0 / 3.0)
             torch._foreach_add_(rms, group['eps'])
             x0 = torch._foreach_div(s, rms)
             torch._foreach_add_(x0, params)
-        torch._foreach_addcmul_(grad_sum_sq, grads, grads, value=lamb)
+        _add_scaled_square_(grad_sum_sq, grads, lamb)
         rms = torch._foreach_pow(grad_sum_sq, 1.0 / 3.0)
         torch._foreach_add_(rms, group['eps'])
-        torch._foreach_add_(s, grads, alpha=lamb)
-        z = torch._foreach_div(s, rms)
-        torch._foreach_neg_(z)
-        torch._foreach_add_(z, x0)
+        add_scaled_(s, grads, lamb)
+        z = torch._foreach_sub(x0, torch._foreach_div(s, rms))  # one pass less than -(s / rms) + x0, same bits
         if group['momentum'] > 0.0:
             torch._foreach_lerp_(params, z, 1.0 - group['momentum'])
         else:

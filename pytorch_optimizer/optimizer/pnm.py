@@ -10,6 +10,7 @@ import math
 
 import torch
 
+from pytorch_optimizer.base.functional import add_scaled_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative
 from pytorch_optimizer.registry import register_optimizer
@@ -40,6 +41,7 @@ class PNM(BaseOptimizer):
         eps: unused by the algorithm; accepted for compatibility with the older API.
         maximize: maximize the objective.
         foreach: batch tensors per (device, dtype); ``None`` picks per device.
+        fused: compile the update into fused kernels with ``torch.compile`` (``base/fused.py``).
     """
 
     elementwise = True
@@ -57,6 +59,7 @@ class PNM(BaseOptimizer):
         eps: float = 1e-8,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool = False,
     ) -> None:
         defaults = dict(
             lr=check_lr(self, lr),
@@ -67,16 +70,21 @@ class PNM(BaseOptimizer):
             eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
-    def _update(self, group, params, grads, pos_momentum, neg_momentum):
+    def _prepare(self, group, params, grads, states):
+        beta0 = group['betas'][1]
+        noise_norm = math.sqrt((1.0 + beta0) ** 2 + beta0**2)
+        return {'lr': group['lr'], 'step_size': group['lr'] / noise_norm, 'odd': group['step'] % 2 == 1}
+
+    def _update(self, group, params, grads, pos_momentum, neg_momentum, *, lr, step_size, odd):
         beta1, beta0 = group['betas']
-        if group['step'] % 2 == 0:
+        if not odd:
             pos_momentum, neg_momentum = neg_momentum, pos_momentum
-        grads = self.apply_weight_decay(group, params, grads)
+        grads = self.apply_weight_decay(group, params, grads, lr=lr)
         torch._foreach_lerp_(pos_momentum, grads, 1.0 - beta1**2)
         update = torch._foreach_mul(pos_momentum, 1.0 + beta0)
         torch._foreach_add_(update, neg_momentum, alpha=-beta0)
-        noise_norm = math.sqrt((1.0 + beta0) ** 2 + beta0**2)
-        torch._foreach_add_(params, update, alpha=-group['lr'] / noise_norm)
+        add_scaled_(params, update, -step_size)
