@@ -107,3 +107,21 @@ def test_copy_of_an_input_mutated_later_keeps_the_old_value():
     old = p[0].clone()
     torch.compile(step, fullgraph=True)(p, q, g)
     assert torch.equal(q[0], old)
+
+
+def test_many_parameter_groups_compile_past_dynamos_default_limit(monkeypatch):
+    """Each group's settings give a graph of their own: more groups than dynamo's recompile limit work."""
+    monkeypatch.setattr(torch._dynamo.config, 'recompile_limit', 2)
+    params = [torch.nn.Parameter(torch.randn(3)) for _ in range(4)]
+    groups = [{'params': [p], 'weight_decay': 0.1 * i} for i, p in enumerate(params)]
+    eager_params = [torch.nn.Parameter(p.detach().clone()) for p in params]
+    eager_groups = [{'params': [p], 'weight_decay': 0.1 * i} for i, p in enumerate(eager_params)]
+    fused = OPTIMIZERS.load('lion')(groups, fused=True)
+    eager = OPTIMIZERS.load('lion')(eager_groups)
+    for _ in range(2):
+        for p, q in zip(params, eager_params):
+            p.grad = q.grad = torch.ones(3)
+        fused.step()
+        eager.step()
+    for p, q in zip(params, eager_params):
+        torch.testing.assert_close(p, q)

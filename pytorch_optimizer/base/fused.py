@@ -25,6 +25,7 @@ import torch
 from torch import Tensor
 
 FUSED_BATCH = 16  # tensors per compiled call: more calls cost Python overhead, more tensors compile time
+RECOMPILE_LIMIT = 64  # graphs per optimizer class
 _HOST_ONLY = ('params', 'lr', 'step', 'initial_lr')
 _COMPILED: dict[type, Any] = {}
 
@@ -98,8 +99,17 @@ def fused_step(
     shared: dict[str, Any],
     keys: tuple[str, ...],
 ) -> None:
-    """Run ``optimizer._update`` compiled over every batch of ``group``."""
+    """Run ``optimizer._update`` compiled over every batch of ``group``.
+
+    One class compiles a graph per (parameter-group settings, device/dtype, batch length, flag values):
+    more than dynamo's default limit of 8 in a model with several groups, so the limit is raised here.
+    """
     update = compiled_update(type(optimizer))
+    with torch._dynamo.config.patch(recompile_limit=max(torch._dynamo.config.recompile_limit, RECOMPILE_LIMIT)):
+        _run(optimizer, update, group, params, grads, states, shared, keys)
+
+
+def _run(optimizer, update, group, params, grads, states, shared, keys) -> None:
     for fused, batch_params, batch_grads, batch_states in fused_batches(params, grads, states, keys):
         ref = batch_params[0]
         scalars = as_tensors(shared, ref) if fused else shared
