@@ -1,8 +1,8 @@
 """CUDA checks for every registered optimizer (skipped without a GPU).
 
 On CUDA the default (``foreach=None``) batches per (device, dtype); these tests check that path
-against the per-tensor one, against the same optimizer on CPU (float64), and that bf16 steps stay
-finite.
+against the per-tensor one and against the same optimizer on CPU (float64), that bf16 steps stay
+finite; and ``fused=True`` (Triton kernels) against eager.
 """
 
 import pytest
@@ -63,3 +63,22 @@ def test_cuda_bf16_steps_stay_finite(key, case):
     run(opt, params, [t.to('cuda', torch.bfloat16) for t in make_targets(params)])
     for p in params:
         assert p.dtype == torch.bfloat16 and torch.isfinite(p).all()
+
+
+FUSED = sorted(key for key, entry in OPTIMIZERS.entries.items() if not entry.external and entry.cls.elementwise)
+
+
+@pytest.mark.parametrize('key', FUSED)
+def test_cuda_fused_matches_eager(key):
+    """fused=True on CUDA (Triton kernels) against the eager CUDA default, float32."""
+    from tests.test_fused import _kwargs
+
+    kwargs = _kwargs(key)
+    targets = [t.cuda() for t in make_targets(make_params(torch.float32))]
+    eager, fused = _to(make_params(torch.float32), 'cuda'), _to(make_params(torch.float32), 'cuda')
+    opt_eager = OPTIMIZERS.load(key)(eager, **kwargs)
+    opt_fused = OPTIMIZERS.load(key)(fused, **kwargs, fused=True)
+    run(opt_eager, eager, targets)
+    run(opt_fused, fused, targets)
+    for i, (a, b) in enumerate(zip(eager, fused)):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6, msg=lambda m, i=i: f'{i}: {m}')
