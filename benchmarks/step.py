@@ -80,6 +80,10 @@ def _make_optimizer(torch, impl: str, params):
         kwargs.pop('lr')
     if mode == 'fused':
         kwargs['fused'] = True
+        cls = pytorch_optimizer.OPTIMIZERS.entry(name).cls
+        defaults = inspect.signature(cls.__init__).parameters
+        # flags on by default that break elementwise updates (Ranger's use_gc) are turned off
+        kwargs.update({f: False for f in cls.non_elementwise_flags if f in defaults and defaults[f].default})
     elif mode:
         kwargs['foreach'] = mode == 'foreach'
     return factory(params, **kwargs)
@@ -123,7 +127,7 @@ def _vm(field: str) -> int:
 
 
 def _step_peak_bytes(opt, closure) -> int | None:
-    """Peak resident memory two steps add (Linux): with glibc's mmap threshold fixed at 1 MiB, freed
+    """Peak resident memory a step adds (Linux): with glibc's mmap threshold fixed at 1 MiB, freed
     temporaries go back to the system, so the high-water mark (reset through ``clear_refs``) counts
     live temporaries rather than the allocator's cache. Run after the timed steps: it slows them."""
     try:
@@ -135,7 +139,6 @@ def _step_peak_bytes(opt, closure) -> int | None:
         base = _vm('VmRSS')
     except OSError:
         return None
-    opt.step(closure)
     opt.step(closure)
     return max(_vm('VmHWM') - base, 0)
 
@@ -184,7 +187,7 @@ def main(argv=None) -> int:
     parser.add_argument('--workloads', default='small,large')
     parser.add_argument('--older', action='store_true', help=f'also measure pytorch-optimizer=={OLDER_VERSION}')
     parser.add_argument('--steps', type=int, default=None)
-    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--no-fused', action='store_true', help='skip the compiled fused=True rows')
     parser.add_argument('--peers', action='store_true', help='also measure torch-optimi (installed into .bench/)')
@@ -200,7 +203,7 @@ def main(argv=None) -> int:
             print(json.dumps(child(args.child[0], args.child[1].split(','), args.steps or 10, args.warmup)))
         return 0
     started = time.perf_counter()
-    args.steps = args.steps or (5 if args.quick else 10)
+    args.steps = args.steps or (5 if args.quick else 7)
     sys.path.insert(0, str(ROOT))
     import pytorch_optimizer as po
 
@@ -262,7 +265,8 @@ def _report(workload: str, rows, bandwidth: float) -> None:
     for row in (header, ['-' * w for w in widths], *table):
         print('  '.join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
     print("x older: the older release's step time / this row's (>1 = we are faster); extra: peak memory beyond")
-    print('the state, in parameter sizes; first s: the first step (includes compilation on fused rows)')
+    print('the state, in parameter sizes; first s: the first step (includes compilation on fused rows); fused rows')
+    print("turn off flags that are on by default and break elementwise updates (Ranger's use_gc)")
     _summary(ms)
 
 

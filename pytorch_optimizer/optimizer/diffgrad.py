@@ -150,7 +150,10 @@ class DiffGrad(BaseOptimizer):
             exp_avg_sq = max_exp_avg_sq
         friction = torch._foreach_sub(previous_grad, grads)
         torch._foreach_abs_(friction)
-        torch._foreach_sigmoid_(friction)
+        if torch.compiler.is_compiling():  # inductor lowers sigmoid, not _foreach_sigmoid (110 -> 20 ms, 21M)
+            friction = [torch.sigmoid(f) for f in friction]
+        else:
+            torch._foreach_sigmoid_(friction)
         copy_(previous_grad, grads)
         if skip:
             return
