@@ -68,6 +68,30 @@ def rectification(
     return (1.0 if degenerated_to_sgd else 0.0), False
 
 
+def adam_step_scalars(group: dict) -> dict:
+    r"""Per-step scalars of an Adam-type update with optional rectification (AdaBelief, DiffGrad).
+
+    From the group's ``betas``, ``step``, ``lr``, ``adam_debias``, ``rectify``, ``n_sma_threshold`` and
+    ``degenerated_to_sgd``: ``step_size`` :math:`= \eta / (1-\beta_1^t)` (times :math:`r_t` when
+    rectified), ``adaptive`` (False while the rectified variance is intractable), ``skip`` (no step at
+    all) and ``bias_correction2_sqrt`` :math:`= \sqrt{1-\beta_2^t}`; floats for ``_prepare``.
+    """
+    beta1, beta2 = group['betas'][:2]
+    step, lr = group['step'], group['lr']
+    step_size = lr if group['adam_debias'] else lr / (1.0 - beta1**step)
+    adaptive = True
+    if group['rectify']:
+        r_t, adaptive = rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
+        step_size *= r_t
+    return {
+        'lr': lr,
+        'step_size': step_size,
+        'adaptive': adaptive,
+        'skip': step_size == 0.0,
+        'bias_correction2_sqrt': math.sqrt(1.0 - beta2**step),
+    }
+
+
 def cautious_(updates: list[Tensor], grads: list[Tensor]) -> None:
     r"""Cautious masking (Liang et al., 2024, https://arxiv.org/abs/2411.16085), in place.
 

@@ -6,11 +6,9 @@ Gradients", NeurIPS 2020. https://arxiv.org/abs/2010.07468
 
 from __future__ import annotations
 
-import math
-
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, cautious_, rectification
+from pytorch_optimizer.base.functional import adam_step_scalars, adanorm_grads, add_scaled_, cautious_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import (
     check_betas,
@@ -106,20 +104,7 @@ class AdaBelief(BaseOptimizer):
         return self.state_keys + extra
 
     def _prepare(self, group, params, grads, states):
-        beta1, beta2 = group['betas']
-        step, lr = group['step'], group['lr']
-        step_size = lr if group['adam_debias'] else lr / self.bias_correction(beta1, step)
-        adaptive = True
-        if group['rectify']:
-            r_t, adaptive = rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
-            step_size *= r_t
-        return {
-            'lr': lr,
-            'step_size': step_size,
-            'adaptive': adaptive,
-            'skip': step_size == 0.0,
-            'bias_correction2_sqrt': math.sqrt(self.bias_correction(beta2, step)),
-        }
+        return adam_step_scalars(group)
 
     def _update(
         self,
