@@ -45,6 +45,15 @@ def add_scaled_(tensors: list[Tensor], others: list[Tensor], alpha: float | Tens
         torch._foreach_add_(tensors, others, alpha=alpha)
 
 
+def addcdiv_scaled_(tensors: list[Tensor], numer: list[Tensor], denom: list[Tensor], value: float | Tensor) -> None:
+    """``tensors += value * numer / denom`` in place, ``value`` a float (eager) or a 0-d tensor (fused
+    path, where ``addcdiv_``'s ``value=`` takes no tensor: ``numer`` is scaled first, a temporary)."""
+    if isinstance(value, Tensor):
+        torch._foreach_addcdiv_(tensors, torch._foreach_mul(numer, value), denom)
+    else:
+        torch._foreach_addcdiv_(tensors, numer, denom, value=value)
+
+
 def rectification(
     beta2: float, step: int, n_sma_threshold: int = 5, degenerated_to_sgd: bool = True
 ) -> tuple[float, bool]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, cautious_
+from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, addcdiv_scaled_, cautious_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -97,11 +97,9 @@ class AdaMax(BaseOptimizer):
         torch._foreach_add_(abs_grads, group['eps'])
         torch._foreach_maximum_(exp_inf, abs_grads)
 
-        if group['cautious'] or group.get('fused'):
-            # fused: the step size is a 0-d tensor, which ``addcdiv_``'s ``value=`` does not take
+        if group['cautious']:
             update = torch._foreach_div(exp_avg, exp_inf)
-            if group['cautious']:
-                cautious_(update, grads)
+            cautious_(update, grads)
             add_scaled_(params, update, -step_size)
         else:
-            torch._foreach_addcdiv_(params, exp_avg, exp_inf, value=-step_size)
+            addcdiv_scaled_(params, exp_avg, exp_inf, -step_size)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import add_scaled_, cautious_
+from pytorch_optimizer.base.functional import add_scaled_, addcdiv_scaled_, cautious_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -106,6 +106,4 @@ class QHAdam(BaseOptimizer):
             cautious_(numer, grads)
             add_scaled_(params, numer, -lr)
         else:
-            # p + (-lr * numer) / denom: the order of addcdiv(value=-lr) on CPU, with a 0-d tensor lr
-            torch._foreach_mul_(numer, -lr)
-            torch._foreach_addcdiv_(params, numer, denom)
+            addcdiv_scaled_(params, numer, denom, -lr)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, cautious_
+from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, addcdiv_scaled_, cautious_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -110,10 +110,5 @@ class Yogi(BaseOptimizer):
             update = torch._foreach_div(exp_avg, denom)
             cautious_(update, grads)
             add_scaled_(params, update, -lr)
-        elif group.get('fused'):
-            # lr is a 0-d tensor, which addcdiv_'s value= does not take: p + (-lr * m) / denom, addcdiv_'s order
-            update = torch._foreach_mul(exp_avg, -lr)
-            torch._foreach_div_(update, denom)
-            torch._foreach_add_(params, update)
         else:
-            torch._foreach_addcdiv_(params, exp_avg, denom, value=-lr)
+            addcdiv_scaled_(params, exp_avg, denom, -lr)
