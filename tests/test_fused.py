@@ -40,8 +40,8 @@ def _record_branch_flags(opt) -> list[tuple]:
 
     def recording(group, params, grads, states):
         shared = prepare(group, params, grads, states) or {}
-        # a new flag value, or one first met with a different number of tensors, compiles once
-        flags.append((len(params), *sorted((k, v) for k, v in shared.items() if isinstance(v, bool))))
+        # a new flag value compiles once (batches are padded to one length, so a new layout does not)
+        flags.append(tuple(sorted((k, v) for k, v in shared.items() if isinstance(v, bool))))
         return shared
 
     opt._prepare = recording
@@ -78,8 +78,9 @@ def test_fused_matches_eager(key):
     run(eager, eager_params, targets, steady)
     run(fused, fused_params, targets, steady)
     assert_same_state(eager, fused, eager_params, fused_params, tol=1e-5)
-    flips = len(set(flags)) - seen  # a Python branch taken for the first time compiles once
-    assert _graphs() - before == flips, f'{key}: the fused update recompiled after the first steps'
+    flips = len(set(flags)) - seen  # a Python branch taken for the first time compiles once (at most:
+    # another key of the same class may have compiled it)
+    assert _graphs() - before <= flips, f'{key}: the fused update recompiled after the first steps'
 
 
 @pytest.mark.parametrize('key', FUSED[:1])
@@ -124,4 +125,58 @@ def test_many_parameter_groups_compile_past_dynamos_default_limit(monkeypatch):
         fused.step()
         eager.step()
     for p, q in zip(params, eager_params):
+        torch.testing.assert_close(p, q)
+
+
+def _lion_twins(shapes, **kwargs):
+    """A fused and an eager Lion over equal copies of parameters of ``shapes``."""
+    fused_params = [torch.nn.Parameter(torch.randn(s)) for s in shapes]
+    eager_params = [torch.nn.Parameter(p.detach().clone()) for p in fused_params]
+    fused = OPTIMIZERS.load('lion')(fused_params, fused=True, **kwargs)
+    eager = OPTIMIZERS.load('lion')(eager_params, **kwargs)
+    return fused, eager, fused_params, eager_params
+
+
+def _step_both(fused, eager, fused_params, eager_params, grads=None):
+    for i, (p, q) in enumerate(zip(fused_params, eager_params)):
+        grad = grads[i] if grads is not None else torch.randn(p.shape)
+        p.grad, q.grad = grad.clone(), grad.clone()
+    fused.step()
+    eager.step()
+
+
+def test_a_new_layout_does_not_recompile():
+    """Sizes are symbolic and not duck-typed: another model with other (or equal) sizes and any number of
+    parameters up to the same padded batch length reuses the graph."""
+    fused, eager, fp, ep = _lion_twins([(3, 5), (7,), (2, 2)], weight_decay=0.5)
+    _step_both(fused, eager, fp, ep)
+    before = _graphs()
+    for shapes in ([(9,), (9,), (9,), (4, 4)], [(6,), (11, 2)], [(2,), (5,), (2,)]):
+        fused, eager, fp, ep = _lion_twins(shapes, weight_decay=0.5)
+        for _ in range(2):
+            _step_both(fused, eager, fp, ep)
+        for p, q in zip(fp, ep):
+            torch.testing.assert_close(p, q)
+    assert _graphs() == before
+
+
+def test_replaced_state_and_parameter_tensors_are_seen():
+    """The cached flat views are rebuilt when ``load_state_dict`` replaces the state or ``p.data`` is
+    reassigned; a non-contiguous gradient is read through a copy."""
+    fused, eager, fp, ep = _lion_twins([(4, 6), (10,)])
+    other, other_twin, op, otp = _lion_twins([(4, 6), (10,)])
+    for _ in range(2):
+        _step_both(fused, eager, fp, ep)
+        _step_both(other, other_twin, op, otp)  # other gradients: another momentum
+    fused.load_state_dict(other.state_dict())
+    eager.load_state_dict(other_twin.state_dict())  # (a state dict carries `fused`: keep this one eager)
+    _step_both(fused, eager, fp, ep)
+    for p, q in zip(fp, ep):
+        torch.testing.assert_close(p, q)
+    torch.testing.assert_close(fused.state[fp[0]]['exp_avg'], eager.state[ep[0]]['exp_avg'])
+    new = torch.randn(4, 6)
+    fp[0].data, ep[0].data = new.clone(), new.clone()
+    grads = [torch.randn(6, 4).t(), torch.randn(10)]  # the first is not contiguous
+    _step_both(fused, eager, fp, ep, grads)
+    for p, q in zip(fp, ep):
         torch.testing.assert_close(p, q)

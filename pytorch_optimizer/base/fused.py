@@ -9,25 +9,28 @@ and state once and writes them once. Three rules keep the compiled graph valid a
   baked into the kernel; ``_update`` reads neither ``group['lr']`` nor ``group['step']`` (the group
   it receives has neither), and combines such scalars only through ops that accept a 0-d tensor
   (``torch._foreach_mul_``/``div_`` and :func:`~pytorch_optimizer.base.functional.add_scaled_`);
-* tensors are passed as flat 1-D views in lists of at most ``FUSED_BATCH`` tensors compiled with
-  dynamic sizes, so one graph serves every batch (compile time does not grow with the model);
-  parameters that cannot be viewed flat (non-contiguous) or have one element take the eager update;
+* tensors are passed as flat 1-D views in lists of exactly ``FUSED_BATCH`` tensors (a short batch is
+  padded with small scratch tensors) compiled with dynamic, non-duck-typed sizes, so one graph serves
+  every batch of every model (compile time does not grow with the model); parameters that cannot be
+  viewed flat (non-contiguous) or have one element take the eager update. The views are cached per
+  parameter group and rebuilt when a parameter or state tensor changes;
 * Python flags the update branches on (e.g. rectification switching on) are guarded: a flip costs one
   extra compile, once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import torch
+import torch.fx.experimental._config as fx_config
 from torch import Tensor
 
 FUSED_BATCH = 16  # tensors per compiled call: more calls cost Python overhead, more tensors compile time
 RECOMPILE_LIMIT = 64  # graphs per optimizer class
+PAD_NUMEL = 2  # elements of a padding tensor: the smallest size dynamo keeps symbolic
 _HOST_ONLY = ('params', 'lr', 'step', 'initial_lr')
-_COMPILED: dict[type, Any] = {}
+_COMPILED: dict[type, tuple[Any, Any]] = {}
 
 
 def _keep_guard(entry: Any) -> bool:
@@ -41,11 +44,18 @@ def _keep_guard(entry: Any) -> bool:
     return entry.guard_type != 'TENSOR_MATCH'
 
 
-def compiled_update(cls: type) -> Any:
-    """``torch.compile(cls._update, dynamic=True, fullgraph=True)``, created once per class."""
+def compiled_update(cls: type) -> tuple[Any, Any]:
+    """``(torch.compile(cls._update, dynamic=True, fullgraph=True), proxy)``, created once per class.
+
+    The graph is called with ``proxy``, an uninitialised instance of ``cls`` that lives as long as the
+    class, as ``self``: dynamo guards ``self`` by identity, so passing the optimizer itself would tie
+    the graph to it (every new optimizer would recompile, up to the recompile limit). ``_update`` may
+    read class attributes and call methods of ``self``, not instance state.
+    """
     if cls not in _COMPILED:
         options = {'size_asserts': False, 'guard_filter_fn': lambda entries: [_keep_guard(e) for e in entries]}
-        _COMPILED[cls] = torch.compile(cls._update, dynamic=True, fullgraph=True, options=options)
+        compiled = torch.compile(cls._update, dynamic=True, fullgraph=True, options=options)
+        _COMPILED[cls] = (compiled, cls.__new__(cls))
     return _COMPILED[cls]
 
 
@@ -70,24 +80,73 @@ def fusable(tensors: list[Tensor]) -> bool:
     return tensors[0].numel() > 1 and all(t.is_contiguous() for t in tensors)
 
 
-def fused_batches(
-    params: list[Tensor], grads: list[Tensor], states: list[dict[str, Tensor]], keys: tuple[str, ...]
-) -> Iterator[tuple[bool, list[Tensor], list[Tensor], dict[str, list[Tensor]]]]:
-    """``(compiled, params, grads, states)`` batches of one (device, dtype): at most ``FUSED_BATCH``
-    flat views for the graph, and the rest (0-d, one element, non-contiguous) for the eager update."""
-    buckets: dict[tuple[torch.device, torch.dtype, bool], list[list[Tensor]]] = {}
-    for i, p in enumerate(params):
-        tensors = [p, grads[i], *(states[i][k] for k in keys)]
-        fused = fusable(tensors)
-        if fused:
-            tensors = [t if t.dim() == 1 else t.view(-1) for t in tensors]
-        buckets.setdefault((p.device, p.dtype, fused), []).append(tensors)
-    for (_, _, fused), members in buckets.items():
-        size = FUSED_BATCH if fused else len(members)
-        for start in range(0, len(members), size):
-            batch = members[start : start + size]
-            states_out = {k: [b[2 + j] for b in batch] for j, k in enumerate(keys)}
-            yield fused, [b[0] for b in batch], [b[1] for b in batch], states_out
+def _flat(t: Tensor) -> Tensor:
+    """``t`` as a 1-D tensor that is not a view (a view would make dynamo guard its base's shape, so
+    1-D and n-D parameters could not share a slot) yet shares ``t``'s memory and version counter: a copy
+    only for a non-contiguous gradient, which the update reads and never writes."""
+    return (t if t.dim() == 1 else t.reshape(-1)).detach()
+
+
+def batch_length(members: int) -> int:
+    """Tensors per compiled call for a bucket of ``members`` fusable parameters: ``FUSED_BATCH``, or the
+    next power of two (at least 4) for a smaller bucket. Every call of a bucket has this length (short
+    batches are padded), so a bucket compiles one graph and small models compile small graphs."""
+    return min(FUSED_BATCH, max(4, 1 << (members - 1).bit_length()))
+
+
+class _Batch:
+    """One compiled call: indices into the group's gathered lists and the flat views of their parameter
+    and state tensors, padded to ``length`` with ``PAD_NUMEL``-element scratch tensors."""
+
+    __slots__ = ('idx', 'params', 'states', 'pad_grads')
+
+    def __init__(self, idx: list[int], flats: list[list[Tensor]], keys: tuple[str, ...], length: int) -> None:
+        ref = flats[0][0]
+        pads = [[ref.new_zeros(PAD_NUMEL) for _ in flats[0]] for _ in range(length - len(idx))]
+        rows = flats + pads
+        self.idx = idx
+        self.params = [row[0] for row in rows]
+        self.pad_grads = [row[1] for row in pads]
+        self.states = {k: [row[2 + j] for row in rows] for j, k in enumerate(keys)}
+
+
+class _Plan:
+    """The batches of one parameter group, rebuilt only when its parameter or state tensors change
+    (memory addresses: a live view keeps its storage, so an equal address means the same memory)."""
+
+    def __init__(self, params: list[Tensor], grads: list[Tensor], states: list[dict[str, Tensor]], keys) -> None:
+        self.keys = keys
+        self.ptrs = _pointers(params, states, keys)
+        self.batches: list[_Batch] = []
+        self.eager: list[list[int]] = []
+        buckets: dict[tuple[torch.device, torch.dtype, bool], list[int]] = {}
+        for i, p in enumerate(params):
+            fused = fusable([p, *(states[i][k] for k in keys)])
+            buckets.setdefault((p.device, p.dtype, fused), []).append(i)
+        for (_, _, fused), members in buckets.items():
+            if not fused:
+                self.eager.append(members)
+                continue
+            length = batch_length(len(members))
+            for start in range(0, len(members), FUSED_BATCH):
+                idx = members[start : start + FUSED_BATCH]
+                flats = [[_flat(t) for t in (params[i], grads[i], *(states[i][k] for k in keys))] for i in idx]
+                self.batches.append(_Batch(idx, flats, keys, length))
+
+    def valid(self, params: list[Tensor], states: list[dict[str, Tensor]], keys) -> bool:
+        return keys == self.keys and _pointers(params, states, keys) == self.ptrs
+
+
+def _pointers(params: list[Tensor], states: list[dict[str, Tensor]], keys) -> list[tuple]:
+    return [(p.data_ptr(), p.numel(), p.dtype, *(s[k].data_ptr() for k in keys)) for p, s in zip(params, states)]
+
+
+def _plan(optimizer: Any, group: dict[str, Any], params, grads, states, keys) -> _Plan:
+    plans = optimizer.__dict__.setdefault('_fused_plans', {})
+    cached = plans.get(id(group))
+    if cached is None or cached[0] is not group or not cached[1].valid(params, states, keys):
+        cached = plans[id(group)] = (group, _Plan(params, grads, states, keys))
+    return cached[1]
 
 
 def fused_step(
@@ -99,21 +158,25 @@ def fused_step(
     shared: dict[str, Any],
     keys: tuple[str, ...],
 ) -> None:
-    """Run ``optimizer._update`` compiled over every batch of ``group``.
+    """Run ``optimizer._update`` compiled over every batch of ``group`` (the rest eagerly).
 
-    One class compiles a graph per (parameter-group settings, device/dtype, batch length, flag values):
-    more than dynamo's default limit of 8 in a model with several groups, so the limit is raised here.
+    One class compiles a graph per (parameter-group settings, device/dtype, flag values): more than
+    dynamo's default limit of 8 in a model with several groups, so the limit is raised here. Sizes are
+    not duck-typed (equal sizes do not share a symbol), so a new model layout does not recompile.
     """
-    update = compiled_update(type(optimizer))
-    with torch._dynamo.config.patch(recompile_limit=max(torch._dynamo.config.recompile_limit, RECOMPILE_LIMIT)):
-        _run(optimizer, update, group, params, grads, states, shared, keys)
-
-
-def _run(optimizer, update, group, params, grads, states, shared, keys) -> None:
-    for fused, batch_params, batch_grads, batch_states in fused_batches(params, grads, states, keys):
-        ref = batch_params[0]
-        scalars = as_tensors(shared, ref) if fused else shared
-        if fused:
-            update(optimizer, static_group(group, ref), batch_params, batch_grads, **batch_states, **scalars)
-        else:
-            optimizer._update(group, batch_params, batch_grads, **batch_states, **scalars)
+    plan = _plan(optimizer, group, params, grads, states, keys)
+    update, proxy = compiled_update(type(optimizer))
+    limit = max(torch._dynamo.config.recompile_limit, RECOMPILE_LIMIT)
+    with torch._dynamo.config.patch(recompile_limit=limit), fx_config.patch(use_duck_shape=False):
+        tensors: dict[str, tuple[dict, dict]] = {}
+        for batch in plan.batches:
+            ref = batch.params[0]
+            bucket = f'{ref.device}/{ref.dtype}'
+            if bucket not in tensors:
+                tensors[bucket] = (static_group(group, ref), as_tensors(shared, ref))
+            fixed, scalars = tensors[bucket]
+            batch_grads = [_flat(grads[i]) for i in batch.idx] + batch.pad_grads
+            update(proxy, fixed, batch.params, batch_grads, **batch.states, **scalars)
+    for idx in plan.eager:
+        batch_states = {k: [states[i][k] for i in idx] for k in keys}
+        optimizer._update(group, [params[i] for i in idx], [grads[i] for i in idx], **batch_states, **shared)
