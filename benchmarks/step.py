@@ -21,6 +21,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,6 +38,8 @@ WORKLOADS = {
 }
 TORCH_PEERS = {'adamw': ('AdamW', ('loop', 'foreach', 'fused')), 'sgd': ('SGD', ('loop', 'foreach', 'fused'))}
 SAME_ALGORITHM_IN_TORCH = {'radam': 'RAdam', 'adamax': 'Adamax', 'adadelta': 'Adadelta'}
+CHILD_TIMEOUT_S = 900  # one measurement (all workloads of one row)
+STEP_BUDGET_S = 1.0  # timed steps of a slow row are cut to fit (at least 3)
 QUICK = ('adamw', 'lion', 'adabelief', 'adamp')
 # matrix preconditioners refresh eigendecompositions of every dimension: benchmarks/shampoo.py times them
 SEPARATE = {'shampoo': 'benchmarks/shampoo.py', 'scalableshampoo': 'benchmarks/shampoo.py'}
@@ -89,20 +92,26 @@ def _make_optimizer(torch, impl: str, params):
     return factory(params, **kwargs)
 
 
-def _measure_one(torch, impl: str, workload: str, steps: int, warmup: int) -> dict:
+def _workload(torch, workload: str) -> list:
     gen = torch.Generator().manual_seed(0)
     params = [torch.nn.Parameter(torch.randn(s, generator=gen) * 0.1) for s in WORKLOADS[workload]]
     for p in params:
         p.grad = torch.randn(p.shape, generator=gen) * 1e-2
+    return params
+
+
+def _measure_one(torch, impl: str, params: list, steps: int, warmup: int, memory: bool) -> dict:
     opt = _make_optimizer(torch, impl, params)
     closure = (lambda: torch.zeros(())) if getattr(opt, 'requires_closure', False) else None
     start = time.perf_counter()
     opt.step(closure)
     first = time.perf_counter() - start
+    start = time.perf_counter()
     for _ in range(warmup - 1):
         opt.step(closure)
+    per_step = (time.perf_counter() - start) / max(warmup - 1, 1)
     times = []
-    for _ in range(steps):
+    for _ in range(max(3, min(steps, int(STEP_BUDGET_S / max(per_step, 1e-6))))):
         start = time.perf_counter()
         opt.step(closure)
         times.append(time.perf_counter() - start)
@@ -110,7 +119,7 @@ def _measure_one(torch, impl: str, workload: str, steps: int, warmup: int) -> di
     state = sum(
         v.numel() * v.element_size() for s in opt.state.values() for v in s.values() if isinstance(v, torch.Tensor)
     )
-    growth = _step_peak_bytes(opt, closure)
+    growth = _step_peak_bytes(opt, closure) if memory else None
     return {
         'ms': 1e3 * statistics.median(times),
         'first_s': first,
@@ -118,6 +127,7 @@ def _measure_one(torch, impl: str, workload: str, steps: int, warmup: int) -> di
         # peak memory a step allocates beyond parameters, gradients and state, in fp32 parameter sizes
         'extra_per_param': growth / (4 * n) if growth is not None else float('nan'),
         'finite': all(bool(torch.isfinite(p).all()) for p in params),
+        'steps': len(times),
     }
 
 
@@ -143,102 +153,181 @@ def _step_peak_bytes(opt, closure) -> int | None:
     return max(_vm('VmHWM') - base, 0)
 
 
-def child(impl: str, workloads: list[str], steps: int, warmup: int) -> dict:
-    """Measure ``impl`` on each workload, in the order given (small first: the RSS high-water mark
-    of a later, larger workload is then not hidden by an earlier one)."""
+def child(torch, request: dict, workloads: dict) -> dict:
+    """Measure ``request['impl']`` on each workload, in the order given (small first: the RSS high-water
+    mark of a later, larger workload is then not hidden by an earlier one). Runs in a forked process:
+    ``request['path']`` goes first on ``sys.path``, so an older release or a peer library is the one
+    imported (the server imports nothing but torch)."""
+    if request['impl'] == 'bandwidth':
+        return {'bandwidth': _bandwidth(torch)}
+    sys.path[:0] = request['path']
+    result = {}
+    for workload in request['workloads']:
+        params = workloads[workload]
+        args = (request['steps'], request['warmup'], request['memory'])
+        result[workload] = _measure_one(torch, request['impl'], params, *args)
+    module = sys.modules.get('pytorch_optimizer')
+    result['imported'] = getattr(module, '__file__', None)
+    return result
+
+
+def server(threads: int) -> None:
+    """Read one JSON request per line; answer each from a process forked for it (a fresh process that
+    inherits only torch, imported here, and the workloads' parameters and gradients, built here once
+    and copied on write), so no measurement sees another's allocator, caches or compiled graphs."""
+    import signal
+
     import torch
 
-    return {workload: _measure_one(torch, impl, workload, steps, warmup) for workload in workloads}
+    torch.set_num_threads(threads)
+    workloads = {name: _workload(torch, name) for name in WORKLOADS}
+    if sys.stdout.isatty():  # pragma: no cover - the parent always pipes
+        raise SystemExit('the benchmark server is started by python -m benchmarks.step')
+    out = os.fdopen(os.dup(1), 'w')
+    os.dup2(2, 1)  # anything printed by a measurement (compile logs) goes to stderr, not the protocol
+    for line in sys.stdin:
+        request = json.loads(line)
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the measurement process
+            os.close(read)
+            signal.alarm(CHILD_TIMEOUT_S)
+            try:
+                payload = json.dumps(child(torch, request, workloads))
+            except BaseException as exc:  # reported as a failed row
+                payload = json.dumps({'error': f'{type(exc).__name__}: {str(exc).splitlines()[:1]}'})
+            with os.fdopen(write, 'w') as f:
+                f.write(payload)
+            os._exit(0)
+        os.close(write)
+        with os.fdopen(read) as f:
+            payload = f.read()
+        _, status = os.waitpid(pid, 0)
+        out.write((payload or json.dumps({'error': f'measurement process died (status {status})'})) + '\n')
+        out.flush()
 
 
 # ----------------------------------------------------------------------------------------- parent
-def measure(impl: str, workloads: list[str], args, env=None) -> dict:
-    """Run ``impl`` on ``workloads`` in a fresh subprocess; ``{workload: result or None}``."""
-    cmd = [sys.executable, '-m', 'benchmarks.step', '--child', impl, ','.join(workloads), '--steps', str(args.steps)]
-    cmd += ['--warmup', str(args.warmup), '--threads', str(args.threads)]
-    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=900)
-    if result.returncode != 0:
-        print(f'  {impl}: failed: {result.stderr.strip().splitlines()[-1:]}', file=sys.stderr)
-        return dict.fromkeys(workloads)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+class Server:
+    """The parent's handle on one ``server`` process."""
+
+    def __init__(self, args, cache_dir: str) -> None:
+        env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+        env.update(OMP_NUM_THREADS=str(args.threads), TORCHINDUCTOR_CACHE_DIR=cache_dir)
+        cmd = [sys.executable, str(Path(__file__).resolve()), '--server', '--threads', str(args.threads)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        self.args = args
+
+    def measure(self, impl: str, workloads: list[str], path: list[str], memory: bool) -> dict:
+        """``{workload: result or None}`` for ``impl`` imported with ``path`` first on ``sys.path``."""
+        request = {'impl': impl, 'workloads': workloads, 'path': path, 'memory': memory}
+        request.update(steps=self.args.steps, warmup=self.args.warmup)
+        self.proc.stdin.write(json.dumps(request) + '\n')
+        self.proc.stdin.flush()
+        result = json.loads(self.proc.stdout.readline() or '{"error": "the benchmark server died"}')
+        if 'error' in result:
+            print(f'  {impl}: failed: {result["error"]}', file=sys.stderr)
+            return dict.fromkeys(workloads)
+        expected = path[0] if path else str(ROOT)
+        imported = result.pop('imported', None)
+        if imported is not None and not imported.startswith(expected):  # the older release, not ours
+            raise RuntimeError(f'{impl}: imported {imported}, expected a package under {expected}')
+        return result
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
 
 
-def _peers_env() -> dict | None:
-    if not (PEERS_DIR / 'optimi').exists():
-        cmd = [sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target', str(PEERS_DIR), 'torch-optimi']
+def _install(target: Path, package: str, probe: str) -> list[str] | None:
+    """``sys.path`` for a measurement of ``package``, installed into ``target`` (from PyPI) if missing."""
+    if not (target / probe).exists():
+        cmd = [sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target', str(target), package]
         if subprocess.run(cmd).returncode != 0:
             return None
-    return {**os.environ, 'PYTHONPATH': f'{PEERS_DIR}{os.pathsep}{ROOT}'}
+    return [str(target), str(ROOT)]
 
 
-def _older_env() -> dict | None:
-    if not (OLDER_DIR / 'pytorch_optimizer').exists():
-        cmd = [sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target', str(OLDER_DIR)]
-        if subprocess.run([*cmd, f'pytorch-optimizer=={OLDER_VERSION}']).returncode != 0:
-            return None
-    return {**os.environ, 'PYTHONPATH': f'{OLDER_DIR}{os.pathsep}{ROOT}'}
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--child', nargs=2, metavar=('IMPL', 'WORKLOAD'), help=argparse.SUPPRESS)
-    parser.add_argument('--quick', action='store_true', help=f'only {", ".join(QUICK)}, fewer steps')
-    parser.add_argument('--only', default=None, help='comma-separated registry keys')
-    parser.add_argument('--workloads', default='small,large')
-    parser.add_argument('--older', action='store_true', help=f'also measure pytorch-optimizer=={OLDER_VERSION}')
-    parser.add_argument('--steps', type=int, default=None)
-    parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--threads', type=int, default=1)
-    parser.add_argument('--no-fused', action='store_true', help='skip the compiled fused=True rows')
-    parser.add_argument('--peers', action='store_true', help='also measure torch-optimi (installed into .bench/)')
-    args = parser.parse_args(argv)
-    os.environ['OMP_NUM_THREADS'] = str(args.threads)
-    if args.child:
-        import torch
-
-        torch.set_num_threads(args.threads)
-        if args.child[0] == 'bandwidth':
-            print(json.dumps({'bandwidth': _bandwidth(torch)}))
-        else:
-            print(json.dumps(child(args.child[0], args.child[1].split(','), args.steps or 10, args.warmup)))
-        return 0
-    started = time.perf_counter()
-    args.steps = args.steps or (5 if args.quick else 7)
-    sys.path.insert(0, str(ROOT))
-    import pytorch_optimizer as po
-
+def _plan(args, po) -> list[tuple[str, str, str, list[str] | None]]:
+    """``(key, label, impl, sys.path)`` rows; a ``None`` path marks a row that is not measured."""
     keys = args.only.split(',') if args.only else (QUICK if args.quick else po.get_supported_optimizers())
-    older = _older_env() if args.older else None
-    peers = _peers_env() if args.peers else None
-    bandwidth = statistics.median(measure('bandwidth', ['none'], args)['bandwidth'] for _ in range(3))
-    print(f'copy bandwidth (one thread): {bandwidth / 1e9:.1f} GB/s')
-    workloads = args.workloads.split(',')
-    rows = []  # (key, implementation label, {workload: result})
+    older = _install(OLDER_DIR, f'pytorch-optimizer=={OLDER_VERSION}', 'pytorch_optimizer') if args.older else None
+    peers = _install(PEERS_DIR, 'torch-optimi', 'optimi') if args.peers else None
+    ours = [str(ROOT)]
+    rows = []
     for key in keys:
         entry = po.OPTIMIZERS.entry(key)
         if entry.external and key not in TORCH_PEERS:
             continue
         if key in SEPARATE and not args.only:
-            rows.append((key, f'n/a: measured by {SEPARATE[key]}', {}))
+            rows.append((key, f'n/a: measured by {SEPARATE[key]}', '', None))
             continue
         if getattr(entry.cls, 'requires_closure', False) or getattr(entry.cls, 'second_order', False):
-            rows.append((key, 'n/a: needs a closure or Hessian-vector products (see benchmarks/shampoo.py)', {}))
+            label = 'n/a: needs a closure or Hessian-vector products (see benchmarks/shampoo.py)'
+            rows.append((key, label, '', None))
             continue
         impls = [f'zoo:{key}'] if not entry.external else []
         if not entry.external and entry.cls.elementwise and not args.no_fused:
             impls.append(f'zoo:{key}:fused')
         cls_name, modes = TORCH_PEERS.get(key, (SAME_ALGORITHM_IN_TORCH.get(key), ('loop', 'foreach')))
         impls += [f'torch:{cls_name}:{mode}' for mode in modes] if cls_name else []
-        for impl in impls:
-            rows.append((key, impl, measure(impl, workloads, args)))
+        rows += [(key, impl, impl, ours) for impl in impls]
         if peers is not None and key in OPTIMI:
-            impl = f'optimi:{OPTIMI[key]}'
-            rows.append((key, impl, measure(impl, workloads, args, env=peers)))
+            rows.append((key, f'optimi:{OPTIMI[key]}', f'optimi:{OPTIMI[key]}', peers))
         if older is not None and not entry.external:
-            rows.append((key, f'older {OLDER_VERSION}', measure(f'zoo:{key}', workloads, args, env=older)))
+            rows.append((key, f'older {OLDER_VERSION}', f'zoo:{key}', older))
+    return rows
+
+
+def _combine(results: list[dict | None]) -> dict | None:
+    """One row from its rounds: the fastest round's median (interference only ever slows a round down),
+    memory and first-step time from the first round, and the spread between the rounds."""
+    done = [r for r in results if r is not None]
+    if not done:
+        return None
+    ms = [r['ms'] for r in done]
+    return {**done[0], 'ms': min(ms), 'spread': max(ms) / min(ms)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--server', action='store_true', help=argparse.SUPPRESS)
+    parser.add_argument('--quick', action='store_true', help=f'only {", ".join(QUICK)}')
+    parser.add_argument('--only', default=None, help='comma-separated registry keys')
+    parser.add_argument('--workloads', default='small,large')
+    parser.add_argument('--older', action='store_true', help=f'also measure pytorch-optimizer=={OLDER_VERSION}')
+    parser.add_argument('--steps', type=int, default=7, help='timed steps per round (fewer for a slow row)')
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--rounds', type=int, default=2, help='measurements of every row, interleaved')
+    parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument('--no-fused', action='store_true', help='skip the compiled fused=True rows')
+    parser.add_argument('--peers', action='store_true', help='also measure torch-optimi (installed into .bench/)')
+    args = parser.parse_args(argv)
+    if args.server:
+        server(args.threads)
+        return 0
+    started = time.perf_counter()
+    sys.path.insert(0, str(ROOT))
+    import pytorch_optimizer as po
+
+    plan = _plan(args, po)
+    workloads = args.workloads.split(',')
+    results: dict[tuple[str, str], list] = {(key, label): [] for key, label, _, _ in plan}
+    with tempfile.TemporaryDirectory(prefix='inductor-') as cache_dir:  # compile times are cold
+        bench = Server(args, cache_dir)
+        bandwidth = statistics.median(bench.measure('bandwidth', [], [], False)['bandwidth'] for _ in range(3))
+        print(f'copy bandwidth (one thread): {bandwidth / 1e9:.1f} GB/s', flush=True)
+        for round_ in range(args.rounds):
+            for key, label, impl, path in plan:
+                if path is not None and (round_ == 0 or results[key, label][0][workloads[0]] is not None):
+                    results[key, label].append(bench.measure(impl, workloads, path, memory=round_ == 0))
+        bench.close()
+    rows = [
+        (key, label, {w: _combine([r[w] for r in results[key, label]]) for w in workloads}) for key, label, *_ in plan
+    ]
     for workload in workloads:
-        _report(workload, [(key, impl, r.get(workload)) for key, impl, r in rows], bandwidth)
-    print(f'total {time.perf_counter() - started:.0f} s')
+        _report(workload, [(key, label, r.get(workload)) for key, label, r in rows], bandwidth)
+    print(f'total {time.perf_counter() - started:.0f} s ({args.rounds} rounds)')
     return 0
 
 
@@ -247,26 +336,28 @@ def _report(workload: str, rows, bandwidth: float) -> None:
     numel = sum(_numel(s) for s in WORKLOADS[workload])
     print(f'\n## workload {workload!r}: {n} tensors, {numel / 1e6:.2f}M params')
     header = ('key', 'implementation', 'ms/step', 'floor ms', 'x floor', 'x older', 'state B/param', 'extra')
-    header += ('first s',)
+    header += ('first s', 'spread')
     ms = {(key, impl): r['ms'] for key, impl, r in rows if r is not None}
     table = []
     for key, impl, r in rows:
         if r is None:
-            table.append((key, impl, '' if impl.startswith('n/a') else 'failed', '', '', '', '', '', ''))
+            table.append((key, impl, '' if impl.startswith('n/a') else 'failed', *[''] * 7))
             continue
         floor = 1e3 * numel * 4 * (3 + 2 * r['state_bytes_per_param'] / 4) / bandwidth
         older = ms.get((key, f'older {OLDER_VERSION}'))
         vs_older = f"{older / r['ms']:.2f}" if older and impl.startswith('zoo:') else ''
         table.append(
             (key, impl, f"{r['ms']:.2f}", f'{floor:.2f}', f"{r['ms'] / floor:.1f}", vs_older,
-             f"{r['state_bytes_per_param']:.2f}", f"{r['extra_per_param']:.2f}", f"{r['first_s']:.1f}")
+             f"{r['state_bytes_per_param']:.2f}", f"{r['extra_per_param']:.2f}", f"{r['first_s']:.1f}",
+             f"{r['spread']:.2f}")
         )  # fmt: skip
     widths = [max(len(str(x)) for x in col) for col in zip(header, *table)]
     for row in (header, ['-' * w for w in widths], *table):
         print('  '.join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
     print("x older: the older release's step time / this row's (>1 = we are faster); extra: peak memory beyond")
-    print('the state, in parameter sizes; first s: the first step (includes compilation on fused rows); fused rows')
-    print("turn off flags that are on by default and break elementwise updates (Ranger's use_gc)")
+    print('the state, in parameter sizes; first s: the first step (includes compilation, cold cache, on fused rows);')
+    print('spread: slowest / fastest round (ms/step is the fastest); fused rows turn off flags that are on by default')
+    print("and break elementwise updates (Ranger's use_gc)")
     _summary(ms)
 
 
