@@ -98,7 +98,7 @@ class _Batch:
     """One compiled call: indices into the group's gathered lists and the flat views of their parameter
     and state tensors, padded to ``length`` with ``PAD_NUMEL``-element scratch tensors."""
 
-    __slots__ = ('idx', 'params', 'states', 'pad_grads')
+    __slots__ = ('idx', 'pad_grads', 'params', 'states')
 
     def __init__(self, idx: list[int], flats: list[list[Tensor]], keys: tuple[str, ...], length: int) -> None:
         ref = flats[0][0]
