@@ -57,9 +57,9 @@ def _bandwidth(torch) -> float:
     return 3 * 4 * 2**24 / statistics.median(times)  # bytes per second (read 2, write 1)
 
 
-def _make_optimizer(torch, impl: str, params):
+def _make_optimizer(torch, impl: str, params, extra: dict):
     source, name, mode = (impl.split(':') + [''])[:3]
-    kwargs = {'lr': 1e-4}
+    kwargs = {'lr': 1e-4, **extra}
     if source == 'optimi':
         import optimi
 
@@ -100,8 +100,8 @@ def _workload(torch, workload: str) -> list:
     return params
 
 
-def _measure_one(torch, impl: str, params: list, steps: int, warmup: int, memory: bool) -> dict:
-    opt = _make_optimizer(torch, impl, params)
+def _measure_one(torch, impl: str, params: list, steps: int, warmup: int, memory: bool, extra: dict) -> dict:
+    opt = _make_optimizer(torch, impl, params, extra)
     closure = (lambda: torch.zeros(())) if getattr(opt, 'requires_closure', False) else None
     start = time.perf_counter()
     opt.step(closure)
@@ -164,7 +164,7 @@ def child(torch, request: dict, workloads: dict) -> dict:
     result = {}
     for workload in request['workloads']:
         params = workloads[workload]
-        args = (request['steps'], request['warmup'], request['memory'])
+        args = (request['steps'], request['warmup'], request['memory'], request.get('kwargs', {}))
         result[workload] = _measure_one(torch, request['impl'], params, *args)
     module = sys.modules.get('pytorch_optimizer')
     result['imported'] = getattr(module, '__file__', None)
@@ -218,9 +218,10 @@ class Server:
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         self.args = args
 
-    def measure(self, impl: str, workloads: list[str], path: list[str], memory: bool) -> dict:
-        """``{workload: result or None}`` for ``impl`` imported with ``path`` first on ``sys.path``."""
-        request = {'impl': impl, 'workloads': workloads, 'path': path, 'memory': memory}
+    def measure(self, impl: str, workloads: list[str], path: list[str], memory: bool, kwargs=None) -> dict:
+        """``{workload: result or None}`` for ``impl`` (with constructor ``kwargs``) imported with ``path``
+        first on ``sys.path``."""
+        request = {'impl': impl, 'workloads': workloads, 'path': path, 'memory': memory, 'kwargs': kwargs or {}}
         request.update(steps=self.args.steps, warmup=self.args.warmup)
         self.proc.stdin.write(json.dumps(request) + '\n')
         self.proc.stdin.flush()
@@ -248,8 +249,8 @@ def _install(target: Path, package: str, probe: str) -> list[str] | None:
     return [str(target), str(ROOT)]
 
 
-def _plan(args, po) -> list[tuple[str, str, str, list[str] | None]]:
-    """``(key, label, impl, sys.path)`` rows; a ``None`` path marks a row that is not measured."""
+def _plan(args, po) -> list[tuple[str, str, str, list[str] | None, dict]]:
+    """``(key, label, impl, sys.path, kwargs)`` rows; a ``None`` path marks a row that is not measured."""
     keys = args.only.split(',') if args.only else (QUICK if args.quick else po.get_supported_optimizers())
     older = _install(OLDER_DIR, f'pytorch-optimizer=={OLDER_VERSION}', 'pytorch_optimizer') if args.older else None
     peers = _install(PEERS_DIR, 'torch-optimi', 'optimi') if args.peers else None
@@ -260,22 +261,24 @@ def _plan(args, po) -> list[tuple[str, str, str, list[str] | None]]:
         if entry.external and key not in TORCH_PEERS:
             continue
         if key in SEPARATE and not args.only:
-            rows.append((key, f'n/a: measured by {SEPARATE[key]}', '', None))
+            rows.append((key, f'n/a: measured by {SEPARATE[key]}', '', None, {}))
             continue
         if getattr(entry.cls, 'requires_closure', False) or getattr(entry.cls, 'second_order', False):
             label = 'n/a: needs a closure or Hessian-vector products (see benchmarks/shampoo.py)'
-            rows.append((key, label, '', None))
+            rows.append((key, label, '', None, {}))
             continue
         impls = [f'zoo:{key}'] if not entry.external else []
         if not entry.external and entry.cls.elementwise and not args.no_fused:
             impls.append(f'zoo:{key}:fused')
         cls_name, modes = TORCH_PEERS.get(key, (SAME_ALGORITHM_IN_TORCH.get(key), ('loop', 'foreach')))
         impls += [f'torch:{cls_name}:{mode}' for mode in modes] if cls_name else []
-        rows += [(key, impl, impl, ours) for impl in impls]
+        rows += [(key, impl, impl, ours, {}) for impl in impls]
         if peers is not None and key in OPTIMI:
-            rows.append((key, f'optimi:{OPTIMI[key]}', f'optimi:{OPTIMI[key]}', peers))
+            rows.append((key, f'optimi:{OPTIMI[key]}', f'optimi:{OPTIMI[key]}', peers, {}))
         if older is not None and not entry.external:
-            rows.append((key, f'older {OLDER_VERSION}', f'zoo:{key}', older))
+            # a variant row (amsbound = AdaBound(ams_bound=True)) is its class with the same flags there
+            base = next(k for k, e in po.OPTIMIZERS.entries.items() if e.cls is entry.cls and not e.bound)
+            rows.append((key, f'older {OLDER_VERSION}', f'zoo:{base}', older, dict(entry.bound)))
     return rows
 
 
@@ -312,15 +315,16 @@ def main(argv=None) -> int:
 
     plan = _plan(args, po)
     workloads = args.workloads.split(',')
-    results: dict[tuple[str, str], list] = {(key, label): [] for key, label, _, _ in plan}
+    results: dict[tuple[str, str], list] = {(key, label): [] for key, label, *_ in plan}
     with tempfile.TemporaryDirectory(prefix='inductor-') as cache_dir:  # compile times are cold
         bench = Server(args, cache_dir)
         bandwidth = statistics.median(bench.measure('bandwidth', [], [], False)['bandwidth'] for _ in range(3))
         print(f'copy bandwidth (one thread): {bandwidth / 1e9:.1f} GB/s', flush=True)
         for round_ in range(args.rounds):
-            for key, label, impl, path in plan:
+            for key, label, impl, path, kwargs in plan:
                 if path is not None and (round_ == 0 or results[key, label][0][workloads[0]] is not None):
-                    results[key, label].append(bench.measure(impl, workloads, path, memory=round_ == 0))
+                    result = bench.measure(impl, workloads, path, round_ == 0, kwargs)
+                    results[key, label].append(result)
         bench.close()
     rows = [
         (key, label, {w: _combine([r[w] for r in results[key, label]]) for w in workloads}) for key, label, *_ in plan

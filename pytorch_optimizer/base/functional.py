@@ -152,18 +152,38 @@ def global_norm(tensors: list[Tensor]) -> Tensor:
 
 
 def zero_unless(ok: Tensor, grads: list[Tensor]) -> list[Tensor]:
-    """Copies of ``grads``, all zeros when the 0-d bool ``ok`` is False.
+    """``grads`` for reading, all zeros when the 0-d bool ``ok`` is False.
 
     Used by optimizers with a statistic over the whole group: a non-finite gradient anywhere makes the step
-    a masked no-op, and NaN never reaches any parameter's state.
+    a no-op, and NaN never reaches any parameter's state. Callers never write into the result. On CPU the
+    flag is read on the host (there is no device to wait for, and a mask costs a pass over every
+    gradient); elsewhere it is a mask, without a host sync.
     """
+    if ok.device.type == 'cpu' and not torch.compiler.is_compiling():
+        return list(grads) if bool(ok) else [torch.zeros_like(g) for g in grads]
     return [torch.where(ok, g, 0.0) for g in grads]
 
 
+def max_abs(tensors: list[Tensor]) -> list[Tensor]:
+    r"""Per-tensor max-norms :math:`\lVert x \rVert_\infty` as 0-d tensors (NaN for a tensor holding NaN, 0
+    for an empty one), from ``aminmax``: one vectorized pass, where CPU's ``inf``-norm is ~20x slower."""
+    out = []
+    for t in tensors:
+        if t.numel() == 0:
+            out.append(t.new_zeros(()))
+            continue
+        low, high = torch.aminmax(t)
+        out.append(torch.maximum(low.neg(), high))
+    return out
+
+
 def all_finite(tensors: list[Tensor]) -> Tensor:
-    """0-d bool tensor: every entry of every tensor is finite (max-norms, no overflow, no host sync)."""
-    norms = torch._foreach_norm(tensors, math.inf)
-    return torch.stack([torch.isfinite(n).to(norms[0].device) for n in norms]).all()
+    """0-d bool tensor: every entry of every tensor is finite (no overflow, no host sync): NaN reaches both
+    the minimum and the maximum of a tensor, and an infinity is one of them."""
+    extremes = [v for t in tensors if t.numel() for v in torch.aminmax(t)]
+    if not extremes:
+        return torch.ones((), dtype=torch.bool, device=tensors[0].device if tensors else None)
+    return torch.isfinite(torch.stack([v.to(extremes[0].device) for v in extremes])).all()
 
 
 def ordered_sum(partials: list[Tensor], dtype: torch.dtype) -> Tensor:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import copy_
+from pytorch_optimizer.base.functional import copy_, max_abs
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import (
     check_choice,
@@ -97,7 +97,7 @@ class ApolloDQN(BaseOptimizer):
         alpha = (1.0 - beta) / self.bias_correction(beta, step)
         delta_grad = torch._foreach_sub(grads, exp_avg_grad)
         if group['rebound'] == 'belief':
-            rebound = torch._foreach_norm(delta_grad, float('inf'))
+            rebound = max_abs(delta_grad)
         else:
             rebound, eps = 0.01, eps / 0.01
         torch._foreach_add_(exp_avg_grad, delta_grad, alpha=alpha)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from pytorch_optimizer.base.functional import max_abs
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_positive, check_positive_int, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -74,7 +75,7 @@ class Gravity(BaseOptimizer):
     def _update(self, group, params, grads, velocity):
         t, beta = group['step'] - 1, group['beta']  # the official code counts from t = 0
         beta_t = (beta * t + 1.0) / (t + 2.0)
-        scales = torch._foreach_norm(grads, float('inf'))
+        scales = max_abs(grads)
         denom = torch._foreach_mul(grads, scales)
         torch._foreach_mul_(denom, denom)
         torch._foreach_add_(denom, 1.0)
