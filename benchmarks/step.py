@@ -1,14 +1,17 @@
 """Optimizer step time and state memory, every registered optimizer beside its peers.
 
-Run ``python -m benchmarks.step [--quick] [--only KEY,...] [--older] [--peers] [--no-fused] [--threads N]``.
+Run ``python -m benchmarks.step [--quick] [--only KEY,...] [--older] [--peers] [--no-fused] [--rounds N]
+[--cold] [--threads N]``.
 
 Two workloads (fp32, one thread by default): ``small`` = 5.26M parameters in 200 tensors of mixed
-shapes, ``large`` = 21M parameters in 4 tensors. Each implementation is measured in a fresh
-subprocess: warm-up steps excluded, median of the timed steps. The bandwidth floor of an algorithm
-is the bytes it must touch per step (read parameter, gradient and state, write parameter and state:
-``4 * (3 + 2 * state_floats)`` bytes per parameter, 28 for Adam) divided by the copy bandwidth
-measured in the same subprocess. ``--older`` installs the older ``pytorch-optimizer`` release into
-``.bench/`` (from PyPI) and measures its default for every shared key.
+shapes, ``large`` = 21M parameters in 4 tensors. Each measurement runs in a fresh process forked from a
+server that imports only torch (the measured library goes first on that process's ``sys.path``, and
+the process reports which ``pytorch_optimizer`` it imported); warm-up steps are excluded and the median
+of the timed steps taken; every row is measured in ``--rounds`` interleaved rounds and the fastest
+reported. The bandwidth floor of an algorithm is the bytes it must touch per step (read parameter,
+gradient and state, write parameter and state: ``4 * (3 + 2 * state_floats)`` bytes per parameter, 28
+for Adam) divided by the measured copy bandwidth. ``--older`` installs the older ``pytorch-optimizer``
+release into ``.bench/`` (from PyPI) and measures its default for every shared key.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OLDER_DIR = ROOT / '.bench' / 'older'
 PEERS_DIR = ROOT / '.bench' / 'peers'
+CACHE_DIR = ROOT / '.bench' / 'inductor'  # kept between runs unless --cold
 # torch-optimi classes of the same algorithm (pure Python: installed with --peers). timm's optimizers
 # need torchvision, whose PyPI wheels do not load against the CPU build of torch 2.13: not measured.
 OPTIMI = {'adamw': 'AdamW', 'sgd': 'SGD', 'lion': 'Lion', 'adan': 'Adan', 'radam': 'RAdam'}
@@ -303,6 +307,7 @@ def main(argv=None) -> int:
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--rounds', type=int, default=2, help='measurements of every row, interleaved')
     parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument('--cold', action='store_true', help='compile fused rows with an empty inductor cache')
     parser.add_argument('--no-fused', action='store_true', help='skip the compiled fused=True rows')
     parser.add_argument('--peers', action='store_true', help='also measure torch-optimi (installed into .bench/)')
     args = parser.parse_args(argv)
@@ -316,7 +321,10 @@ def main(argv=None) -> int:
     plan = _plan(args, po)
     workloads = args.workloads.split(',')
     results: dict[tuple[str, str], list] = {(key, label): [] for key, label, *_ in plan}
-    with tempfile.TemporaryDirectory(prefix='inductor-') as cache_dir:  # compile times are cold
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix='inductor-') as fresh:
+        cache_dir = fresh if args.cold else str(CACHE_DIR)
+        print(f"inductor cache: {'cold (a fresh directory)' if args.cold else cache_dir}")
         bench = Server(args, cache_dir)
         bandwidth = statistics.median(bench.measure('bandwidth', [], [], False)['bandwidth'] for _ in range(3))
         print(f'copy bandwidth (one thread): {bandwidth / 1e9:.1f} GB/s', flush=True)
@@ -359,7 +367,8 @@ def _report(workload: str, rows, bandwidth: float) -> None:
     for row in (header, ['-' * w for w in widths], *table):
         print('  '.join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
     print("x older: the older release's step time / this row's (>1 = we are faster); extra: peak memory beyond")
-    print('the state, in parameter sizes; first s: the first step (includes compilation, cold cache, on fused rows);')
+    print('the state, in parameter sizes; first s: the first step (on fused rows: tracing and, with --cold or a new')
+    print('cache, compilation);')
     print('spread: slowest / fastest round (ms/step is the fastest); fused rows turn off flags that are on by default')
     print("and break elementwise updates (Ranger's use_gc)")
     _summary(ms)

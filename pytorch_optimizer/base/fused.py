@@ -87,22 +87,16 @@ def _flat(t: Tensor) -> Tensor:
     return (t if t.dim() == 1 else t.reshape(-1)).detach()
 
 
-def batch_length(members: int) -> int:
-    """Tensors per compiled call for a bucket of ``members`` fusable parameters: ``FUSED_BATCH``, or the
-    next power of two (at least 4) for a smaller bucket. Every call of a bucket has this length (short
-    batches are padded), so a bucket compiles one graph and small models compile small graphs."""
-    return min(FUSED_BATCH, max(4, 1 << (members - 1).bit_length()))
-
-
 class _Batch:
     """One compiled call: indices into the group's gathered lists and the flat views of their parameter
-    and state tensors, padded to ``length`` with ``PAD_NUMEL``-element scratch tensors."""
+    and state tensors, padded to ``FUSED_BATCH`` with ``PAD_NUMEL``-element scratch tensors: every call
+    has one length, so a class compiles one graph per parameter-group settings whatever the model."""
 
     __slots__ = ('idx', 'pad_grads', 'params', 'states')
 
-    def __init__(self, idx: list[int], flats: list[list[Tensor]], keys: tuple[str, ...], length: int) -> None:
+    def __init__(self, idx: list[int], flats: list[list[Tensor]], keys: tuple[str, ...]) -> None:
         ref = flats[0][0]
-        pads = [[ref.new_zeros(PAD_NUMEL) for _ in flats[0]] for _ in range(length - len(idx))]
+        pads = [[ref.new_zeros(PAD_NUMEL) for _ in flats[0]] for _ in range(FUSED_BATCH - len(idx))]
         rows = flats + pads
         self.idx = idx
         self.params = [row[0] for row in rows]
@@ -127,11 +121,10 @@ class _Plan:
             if not fused:
                 self.eager.append(members)
                 continue
-            length = batch_length(len(members))
             for start in range(0, len(members), FUSED_BATCH):
                 idx = members[start : start + FUSED_BATCH]
                 flats = [[_flat(t) for t in (params[i], grads[i], *(states[i][k] for k in keys))] for i in idx]
-                self.batches.append(_Batch(idx, flats, keys, length))
+                self.batches.append(_Batch(idx, flats, keys))
 
     def valid(self, params: list[Tensor], states: list[dict[str, Tensor]], keys) -> bool:
         return keys == self.keys and _pointers(params, states, keys) == self.ptrs

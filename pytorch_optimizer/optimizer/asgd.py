@@ -10,16 +10,15 @@ import math
 
 import torch
 
+from pytorch_optimizer.base.functional import copy_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_non_negative, check_positive, check_range
 from pytorch_optimizer.registry import register_optimizer
 
 
-def _distance(xs, ys, dtype):
-    """Global Euclidean distance between two tensor lists (per-tensor temporaries stay small)."""
-    device = xs[0].device
-    norms = [torch.linalg.vector_norm(x - y).to(device=device, dtype=dtype) for x, y in zip(xs, ys)]
-    return torch.linalg.vector_norm(torch.stack(norms))
+def _norm(parts, dtype, device):
+    """The 2-norm of per-piece 2-norms (0-d tensors of any device and dtype)."""
+    return torch.linalg.vector_norm(torch.stack([v.to(device=device, dtype=dtype) for v in parts]))
 
 
 @register_optimizer
@@ -101,8 +100,12 @@ class ASGD(BaseOptimizer):
                 state['prev_param'] = p.clone()
                 state['prev_grad'] = torch.nan_to_num(g, nan=0.0, posinf=0.0, neginf=0.0)
         dtype = torch.float64 if all(p.dtype == torch.float64 for p in params) else torch.float32
-        dx = _distance(params, [s['prev_param'] for s in states], dtype)
-        dg = _distance(grads, [s['prev_grad'] for s in states], dtype)
+        dx_parts, dg_parts = [], []
+        # cache-sized pieces: the differences are temporaries that never leave the cache
+        for xs, gs, prev in self._cache_chunks(params, grads, states, self.state_keys):
+            dx_parts.extend(torch._foreach_norm(torch._foreach_sub(xs, prev['prev_param'])))
+            dg_parts.extend(torch._foreach_norm(torch._foreach_sub(gs, prev['prev_grad'])))
+        dx, dg = _norm(dx_parts, dtype, params[0].device), _norm(dg_parts, dtype, params[0].device)
         finite = torch.isfinite(dx) & torch.isfinite(dg)
         if 'adaptive_lr' not in group:
             group['adaptive_lr'] = torch.tensor(group['lr'], dtype=dtype, device=dx.device)
@@ -123,11 +126,27 @@ class ASGD(BaseOptimizer):
         finite = group['last_step_finite'].to(params[0].device)
         lam = group['adaptive_lr'].to(device=params[0].device, dtype=params[0].dtype)
         grads = self._effective_grads(group, params, grads)
+        decay = group['weight_decouple'] and group['weight_decay'] > 0.0
+        factor = 1.0 - group['weight_decay'] * (1.0 if group['fixed_decay'] else lam)
+        if finite.device.type == 'cpu' and not torch.compiler.is_compiling():
+            # CPU: read the 0-d flag on the host (no device to wait for) instead of masking every tensor
+            if not finite:
+                return
+            neg_lam = lam.neg()
+            states = [{'prev_param': px, 'prev_grad': pg} for px, pg in zip(prev_param, prev_grad)]
+            # cache-sized pieces: x and g are read from memory once for the copies and the update
+            for xs, gs, prev in self._cache_chunks(params, grads, states, self.state_keys):
+                copy_(prev['prev_param'], xs)
+                copy_(prev['prev_grad'], gs)
+                if decay:
+                    torch._foreach_mul_(xs, factor)
+                for x, g in zip(xs, gs):
+                    x.addcmul_(g, neg_lam)
+            return
         for x, g, px, pg in zip(params, grads, prev_param, prev_grad):
             px.copy_(torch.where(finite, x, px))
             pg.copy_(torch.where(finite, g, pg))
-        if group['weight_decouple'] and group['weight_decay'] > 0.0:
-            factor = 1.0 - group['weight_decay'] * (1.0 if group['fixed_decay'] else lam)
+        if decay:
             factor = torch.as_tensor(factor, dtype=lam.dtype, device=lam.device)
             torch._foreach_mul_(params, torch.where(finite, factor, 1.0))
         update = [torch.where(finite, g, 0.0) for g in grads]
