@@ -16,6 +16,17 @@ from pytorch_optimizer.base.validation import check_bool, check_non_negative, ch
 from pytorch_optimizer.registry import register_optimizer
 
 
+def _differences_norms(xs, ys, buffers):
+    """Per-tensor :math:`\\lVert x - y \\rVert`, the differences written into a buffer per (device, dtype)."""
+    out = []
+    for x, y in zip(xs, ys):
+        buf = buffers.get((x.device, x.dtype))
+        if buf is None or buf.numel() < x.numel():
+            buf = buffers[(x.device, x.dtype)] = x.new_empty(max(x.numel(), 1 << 18))
+        out.append(torch.linalg.vector_norm(torch.sub(x, y, out=buf[: x.numel()].view_as(x))))
+    return out
+
+
 def _norm(parts, dtype, device):
     """The 2-norm of per-piece 2-norms (0-d tensors of any device and dtype)."""
     return torch.linalg.vector_norm(torch.stack([v.to(device=device, dtype=dtype) for v in parts]))
@@ -100,11 +111,11 @@ class ASGD(BaseOptimizer):
                 state['prev_param'] = p.clone()
                 state['prev_grad'] = torch.nan_to_num(g, nan=0.0, posinf=0.0, neginf=0.0)
         dtype = torch.float64 if all(p.dtype == torch.float64 for p in params) else torch.float32
-        dx_parts, dg_parts = [], []
-        # cache-sized pieces: the differences are temporaries that never leave the cache
+        dx_parts, dg_parts, buffers = [], [], {}
+        # cache-sized pieces: the differences go to one reused buffer that never leaves the cache
         for xs, gs, prev in self._cache_chunks(params, grads, states, self.state_keys):
-            dx_parts.extend(torch._foreach_norm(torch._foreach_sub(xs, prev['prev_param'])))
-            dg_parts.extend(torch._foreach_norm(torch._foreach_sub(gs, prev['prev_grad'])))
+            dx_parts.extend(_differences_norms(xs, prev['prev_param'], buffers))
+            dg_parts.extend(_differences_norms(gs, prev['prev_grad'], buffers))
         dx, dg = _norm(dx_parts, dtype, params[0].device), _norm(dg_parts, dtype, params[0].device)
         finite = torch.isfinite(dx) & torch.isfinite(dg)
         if 'adaptive_lr' not in group:

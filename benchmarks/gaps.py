@@ -1,0 +1,42 @@
+"""Why an optimizer's eager default misses the 2x-over-the-older-release target (issue #10).
+
+Each reason was measured (``python -m benchmarks.step --older``, profiles with ``torch.profiler``); the
+benchmark prints it beside every key whose default is under 2x. ``fused=True`` rows are the answer for
+the elementwise keys; the others share the older release's op sequence or need a pass it skips.
+"""
+
+from __future__ import annotations
+
+ELEMENTWISE = (
+    'eager runs one torch op per term of the update, as the older release does per tensor; cache-sized '
+    'batches save DRAM passes (large workload) but not the passes themselves: fused=True (one kernel) '
+    'is the 2x+ path'
+)
+AT_FLOOR = 'one or two passes per step: both implementations run near the memory-bandwidth floor'
+REDUCTIONS = (
+    'per-tensor or per-row norms/statistics between passes (not elementwise, no fused path); the same '
+    'op sequence as the older release'
+)
+GLOBAL = (
+    'whole-group statistics (sums over every parameter) need a pass over the group before the update, '
+    'plus the finite guard the older release does not have (a non-finite gradient must not change state)'
+)
+# fmt: off
+_AT_FLOOR_KEYS = ('sgdw', 'pid', 'qhm', 'signsgd', 'accsgd', 'srmm')
+_ELEMENTWISE_KEYS = (
+    'adabelief', 'adabound', 'adadelta', 'adai', 'adamax', 'adamod', 'adan', 'adapnm', 'adasmooth', 'aggmo',
+    'amsbound', 'diffgrad', 'diffrgrad', 'lion', 'madgrad', 'msvag', 'pnm', 'qhadam', 'radabelief', 'radam',
+    'ranger', 'yogi',
+)
+_REDUCTION_KEYS = (
+    'a2grad', 'adafactor', 'adamp', 'adams', 'adanorm', 'adashift', 'amos', 'apollodqn', 'asgd', 'avagrad',
+    'fromage', 'gravity', 'lamb', 'lars', 'nero', 'novograd', 'sgdp', 'sm3', 'swats',
+)
+_GLOBAL_KEYS = ('dadaptadagrad', 'dadaptadam', 'dadaptadan', 'dadaptlion', 'dadaptsgd', 'prodigy', 'ranger21')
+# fmt: on
+REASONS: dict[str, str] = {
+    **dict.fromkeys(_AT_FLOOR_KEYS, AT_FLOOR),
+    **dict.fromkeys(_ELEMENTWISE_KEYS, ELEMENTWISE),
+    **dict.fromkeys(_REDUCTION_KEYS, REDUCTIONS),
+    **dict.fromkeys(_GLOBAL_KEYS, GLOBAL),
+}
