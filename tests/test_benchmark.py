@@ -1,0 +1,54 @@
+"""The step benchmark's harness (``benchmarks/step.py``): a measurement imports the library it names.
+
+An earlier harness ran ``python -m`` children whose ``sys.path`` began with this checkout, so its
+"older release" rows silently measured this library. The server-forked measurement now reports the
+``pytorch_optimizer`` it imported and the parent refuses a row that imported the wrong one.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import SimpleNamespace
+
+import pytest
+
+from benchmarks.step import ROOT, Server, _combine
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith('linux'), reason='the server forks (Linux)')
+
+
+@pytest.fixture(scope='module')
+def server(tmp_path_factory):
+    bench = Server(SimpleNamespace(threads=1, steps=3, warmup=2), str(tmp_path_factory.mktemp('inductor')))
+    yield bench
+    bench.close()
+
+
+def test_our_row_imports_this_checkout(server):
+    result = server.measure('zoo:sgdw', ['tiny'], [str(ROOT)], memory=True)
+    assert result['tiny']['ms'] > 0 and result['tiny']['finite'] and result['tiny']['steps'] >= 3
+
+
+def test_another_release_is_the_one_imported(server, tmp_path):
+    fake = tmp_path / 'pytorch_optimizer'
+    fake.mkdir()
+    (fake / '__init__.py').write_text(
+        'import torch\n\ndef load_optimizer(name):\n    return lambda params, lr: torch.optim.SGD(params, lr=lr)\n'
+    )
+    result = server.measure('zoo:sgdw', ['tiny'], [str(tmp_path), str(ROOT)], memory=False)
+    assert result['tiny']['ms'] > 0
+
+
+def test_a_row_that_imports_the_wrong_library_is_refused(server, tmp_path):
+    with pytest.raises(RuntimeError, match='expected a package under'):
+        server.measure('zoo:sgdw', ['tiny'], [str(tmp_path), str(ROOT)], memory=False)
+
+
+def test_a_failing_measurement_is_a_failed_row(server):
+    assert server.measure('zoo:no-such-optimizer', ['tiny'], [str(ROOT)], memory=False) == {'tiny': None}
+
+
+def test_rounds_combine_to_the_fastest_with_their_spread():
+    rounds = [{'ms': 3.0, 'first_s': 1.0}, {'ms': 2.0, 'first_s': 0.5}, None]
+    assert _combine(rounds) == {'ms': 2.0, 'first_s': 1.0, 'spread': 1.5}
+    assert _combine([None]) is None
