@@ -151,6 +151,14 @@ def global_norm(tensors: list[Tensor]) -> Tensor:
     return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(tensors)))
 
 
+def host_flag(ok: Tensor) -> bool | None:
+    """The 0-d bool ``ok`` read on the host where that costs nothing (a CPU tensor, eager), else ``None``:
+    the caller then masks on the device, without a host sync."""
+    if ok.device.type == 'cpu' and not torch.compiler.is_compiling():
+        return bool(ok)
+    return None
+
+
 def zero_unless(ok: Tensor, grads: list[Tensor]) -> list[Tensor]:
     """``grads`` for reading, all zeros when the 0-d bool ``ok`` is False.
 
@@ -159,8 +167,9 @@ def zero_unless(ok: Tensor, grads: list[Tensor]) -> list[Tensor]:
     flag is read on the host (there is no device to wait for, and a mask costs a pass over every
     gradient); elsewhere it is a mask, without a host sync.
     """
-    if ok.device.type == 'cpu' and not torch.compiler.is_compiling():
-        return list(grads) if bool(ok) else [torch.zeros_like(g) for g in grads]
+    flag = host_flag(ok)
+    if flag is not None:
+        return list(grads) if flag else [torch.zeros_like(g) for g in grads]
     return [torch.where(ok, g, 0.0) for g in grads]
 
 

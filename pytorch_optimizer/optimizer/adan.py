@@ -132,6 +132,10 @@ class Adan(BaseOptimizer):
         beta1, beta2, beta3 = group['betas']
         wd = group['weight_decay']
         masked = group['max_grad_norm'] > 0.0
+        flag = F.host_flag(finite) if masked else None  # on CPU a non-finite clipped step is skipped
+        if flag is False:
+            return
+        masked = masked and flag is None  # elsewhere (and compiled) it is undone by a mask
         if masked:
             tensors = params + exp_avg + exp_avg_diff + exp_avg_sq + previous_grad + (exp_grad_norm or [])
             before = [t.clone() for t in tensors]

@@ -205,7 +205,10 @@ class Ranger21(BaseOptimizer):
         beta1, beta2 = group['betas']
         beta0, step, eps = group['beta0'], group['step'], group['eps']
         tensors = params + grad_ma + neg_grad_ma + variance_ma + max_variance_ma + lookahead_params
-        before = [t.clone() for t in tensors]
+        flag = F.host_flag(finite)  # on CPU a non-finite step is skipped; elsewhere it is undone by a mask
+        if flag is False:
+            return
+        before = [t.clone() for t in tensors] if flag is None else []
         lr = self.schedule(group, step)
         torch._foreach_mul_(variance_ma, beta2)
         torch._foreach_addcmul_(variance_ma, grads, grads, value=1.0 - beta2)
@@ -239,4 +242,5 @@ class Ranger21(BaseOptimizer):
         if step % group['lookahead_merge_time'] == 0:
             torch._foreach_lerp_(lookahead_params, params, group['lookahead_blending_alpha'])
             F.copy_(params, lookahead_params)
-        F.undo_unless_(tensors, before, finite)
+        if flag is None:
+            F.undo_unless_(tensors, before, finite)
