@@ -79,6 +79,7 @@ class Gravity(BaseOptimizer):
         denom = torch._foreach_mul(grads, scales)
         torch._foreach_mul_(denom, denom)
         torch._foreach_add_(denom, 1.0)
-        zeta = torch._foreach_div(grads, denom)
-        torch._foreach_lerp_(velocity, zeta, 1.0 - beta_t)
+        for g, d in zip(grads, denom):
+            torch.div(g, d, out=d)  # zeta = g / denom, in denom's buffer (a fresh one costs page faults)
+        torch._foreach_lerp_(velocity, denom, 1.0 - beta_t)
         torch._foreach_add_(params, velocity, alpha=-group['lr'])
