@@ -78,8 +78,13 @@ def test_foreach_batches_by_device_and_dtype():
     ]
     opt = po.Lion(params, foreach=True)
     assert sorted(map(len, opt._batches(opt.param_groups[0], params))) == [1, 2]
-    opt = po.Lion(params)  # default on CPU: per tensor
+    opt = po.Lion(params, foreach=False)
     assert opt._batches(opt.param_groups[0], params) == [[0], [1], [2]]
+    opt = po.Lion(params)  # default on CPU: whole tensors of one dtype in cache-sized batches
+    assert opt._batches(opt.param_groups[0], params) == [[0, 2], [1]]
+    opt.cache_chunk = 4
+    big = params + [nn.Parameter(torch.randn(5))]
+    assert opt._batches(opt.param_groups[0], big) == [[0], [2], [3], [1]]
 
 
 def test_plugins_and_hooks_work_on_zoo_optimizers():

@@ -68,9 +68,10 @@ class BaseOptimizer(Optimizer):
     6. calls :meth:`_update` over batches (or, with ``fused=True``, its ``torch.compile``-d form over
        flat views: ``base/fused.py``): ``foreach=True`` gives one batch per (device, dtype),
        ``foreach=False`` one batch per tensor, ``foreach=None`` (default) foreach for accelerator
-       tensors and cache-sized batches on CPU: per tensor, except that an *elementwise* update (see
-       :meth:`is_elementwise`) runs over slices and groups of about ``cache_chunk`` elements, so its
-       temporaries stay in cache and are recycled (measured in ``benchmarks/step.py``).
+       tensors and cache-sized batches on CPU: whole tensors of one dtype grouped to about
+       ``cache_chunk`` elements (a larger tensor alone), except that an *elementwise* update (see
+       :meth:`is_elementwise`) also runs over slices of large tensors, so its temporaries stay in
+       cache and are recycled and small tensors share each op call (measured in ``benchmarks/step.py``).
 
     Class metadata read by the factory and the registry-wide tests:
 
@@ -194,8 +195,8 @@ class BaseOptimizer(Optimizer):
 
     def _batches(self, group: dict[str, Any], params: list[Tensor]) -> list[list[int]]:
         foreach = group['foreach']
-        if foreach is None:
-            foreach = params[0].device.type != 'cpu'
+        if foreach is None and params[0].device.type == 'cpu':
+            return self._whole_tensor_chunks(params)
         if not foreach:
             return [[i] for i in range(len(params))]
         batches: dict[tuple[torch.device, torch.dtype], list[int]] = {}
@@ -244,6 +245,21 @@ class BaseOptimizer(Optimizer):
                     **shared,
                 )
         return loss
+
+    def _whole_tensor_chunks(self, params: list[Tensor]) -> list[list[int]]:
+        """Batches of whole tensors of one dtype, about ``cache_chunk`` elements each (a larger tensor
+        alone): a non-elementwise update keeps per-tensor reductions, its temporaries stay in cache,
+        and small tensors share one call of each op."""
+        batches: list[list[int]] = []
+        open_: dict[torch.dtype, tuple[list[int], int]] = {}
+        for i, p in enumerate(params):
+            members, size = open_.get(p.dtype, ([], 0))
+            if members and size + p.numel() > self.cache_chunk:
+                batches.append(members)
+                members, size = [], 0
+            open_[p.dtype] = (members + [i], size + p.numel())
+        batches += [members for members, _ in open_.values() if members]
+        return batches
 
     def is_elementwise(self, group: dict[str, Any]) -> bool:
         """Whether ``group``'s update may run on slices of tensors (see ``elementwise``)."""
