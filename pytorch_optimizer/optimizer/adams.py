@@ -93,7 +93,7 @@ class AdamS(BaseOptimizer):
         ok = torch.isfinite(global_norm(grads))
         grads = zero_unless(ok, grads)
         if not group['weight_decouple'] and group['weight_decay'] > 0.0:
-            torch._foreach_add_(grads, params, alpha=group['weight_decay'])
+            grads = torch._foreach_add(grads, params, alpha=group['weight_decay'])  # never into p.grad
         exp_avg, exp_avg_sq = [s['exp_avg'] for s in states], [s['exp_avg_sq'] for s in states]
         if group['adanorm']:
             moment_grads = adanorm_grads(grads, [s['exp_grad_norm'] for s in states], group['r'])

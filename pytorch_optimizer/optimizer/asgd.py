@@ -11,24 +11,27 @@ import math
 import torch
 
 from pytorch_optimizer.base.functional import copy_
-from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params, _is_dtensor
 from pytorch_optimizer.base.validation import check_bool, check_non_negative, check_positive, check_range
 from pytorch_optimizer.registry import register_optimizer
 
 
-def _differences_norms(xs, ys, buffers):
-    """Per-tensor :math:`\\lVert x - y \\rVert`, the differences written into a buffer per (device, dtype)."""
+def _distance_parts(xs, ys, buffers):
+    r"""Per-tensor :math:`\lVert x - y \rVert`; on CPU the differences go to a reused cache-sized buffer (no
+    fresh temporary, no page faults)."""
+    if xs[0].device.type != 'cpu' or _is_dtensor(xs[0]):
+        return [torch.linalg.vector_norm(x - y) for x, y in zip(xs, ys)]
     out = []
     for x, y in zip(xs, ys):
-        buf = buffers.get((x.device, x.dtype))
+        buf = buffers.get(x.dtype)
         if buf is None or buf.numel() < x.numel():
-            buf = buffers[(x.device, x.dtype)] = x.new_empty(max(x.numel(), 1 << 18))
+            buf = buffers[x.dtype] = x.new_empty(max(x.numel(), 1 << 18))
         out.append(torch.linalg.vector_norm(torch.sub(x, y, out=buf[: x.numel()].view_as(x))))
     return out
 
 
 def _norm(parts, dtype, device):
-    """The 2-norm of per-piece 2-norms (0-d tensors of any device and dtype)."""
+    """The 2-norm of partial 2-norms (0-d tensors of any device and dtype)."""
     return torch.linalg.vector_norm(torch.stack([v.to(device=device, dtype=dtype) for v in parts]))
 
 
@@ -47,9 +50,9 @@ class ASGD(BaseOptimizer):
     The paper's Algorithm 1 is ``amplifier=1, dampening=2, eps=0, theta=inf``; the defaults are the
     official code's neural-network setting. Without curvature information (:math:`g_k = g_{k-1}`) the ratio
     is :math:`+\infty`. A non-finite gradient skips the whole group's step (no update, no state change)
-    without a host sync. :math:`\lambda_k` and :math:`\theta_k` are 0-d tensors kept in the group
-    (``adaptive_lr``, ``adaptive_theta``). The older library took the difference of the norms instead
-    of the norm of the differences; this is the paper's estimate.
+    without a host sync on accelerators (CPU reads the 0-d flag). :math:`\lambda_k` and :math:`\theta_k` are
+    0-d tensors kept in the group (``adaptive_lr``, ``adaptive_theta``). The older library took the
+    difference of the norms instead of the norm of the differences; this is the paper's estimate.
 
     Args:
         params: parameters or parameter groups.
@@ -114,8 +117,8 @@ class ASGD(BaseOptimizer):
         dx_parts, dg_parts, buffers = [], [], {}
         # cache-sized pieces: the differences go to one reused buffer that never leaves the cache
         for xs, gs, prev in self._cache_chunks(params, grads, states, self.state_keys):
-            dx_parts.extend(_differences_norms(xs, prev['prev_param'], buffers))
-            dg_parts.extend(_differences_norms(gs, prev['prev_grad'], buffers))
+            dx_parts.extend(_distance_parts(xs, prev['prev_param'], buffers))
+            dg_parts.extend(_distance_parts(gs, prev['prev_grad'], buffers))
         dx, dg = _norm(dx_parts, dtype, params[0].device), _norm(dg_parts, dtype, params[0].device)
         finite = torch.isfinite(dx) & torch.isfinite(dg)
         if 'adaptive_lr' not in group:
@@ -132,17 +135,17 @@ class ASGD(BaseOptimizer):
             group['adaptive_lr'] = torch.where(finite, lam, prev_lr)
             group['adaptive_theta'] = torch.where(finite, lam / prev_lr, prev_theta)
         group['last_step_finite'] = finite
+        # CPU: the flag is read once on the host (no device to wait for) instead of masking every tensor
+        return {'skip': (not finite) if finite.device.type == 'cpu' and not torch.compiler.is_compiling() else None}
 
-    def _update(self, group, params, grads, prev_param, prev_grad):
-        finite = group['last_step_finite'].to(params[0].device)
+    def _update(self, group, params, grads, prev_param, prev_grad, skip):
+        if skip:
+            return
         lam = group['adaptive_lr'].to(device=params[0].device, dtype=params[0].dtype)
         grads = self._effective_grads(group, params, grads)
         decay = group['weight_decouple'] and group['weight_decay'] > 0.0
-        factor = 1.0 - group['weight_decay'] * (1.0 if group['fixed_decay'] else lam)
-        if finite.device.type == 'cpu' and not torch.compiler.is_compiling():
-            # CPU: read the 0-d flag on the host (no device to wait for) instead of masking every tensor
-            if not finite:
-                return
+        factor = 1.0 - group['weight_decay'] * (1.0 if group['fixed_decay'] else lam) if decay else 1.0
+        if skip is not None:
             neg_lam = lam.neg()
             states = [{'prev_param': px, 'prev_grad': pg} for px, pg in zip(prev_param, prev_grad)]
             # cache-sized pieces: x and g are read from memory once for the copies and the update
@@ -154,6 +157,7 @@ class ASGD(BaseOptimizer):
                 for x, g in zip(xs, gs):
                     x.addcmul_(g, neg_lam)
             return
+        finite = group['last_step_finite'].to(params[0].device)
         for x, g, px, pg in zip(params, grads, prev_param, prev_grad):
             px.copy_(torch.where(finite, x, px))
             pg.copy_(torch.where(finite, g, pg))

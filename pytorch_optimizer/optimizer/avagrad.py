@@ -103,7 +103,7 @@ class AvaGrad(BaseOptimizer):
                     params, 1.0 - ok.to(params[0].dtype) * (wd * (1.0 if group['fixed_decay'] else lr))
                 )
             else:
-                torch._foreach_add_(grads, params, alpha=wd)
+                grads = torch._foreach_add(grads, params, alpha=wd)  # never into p.grad
         torch._foreach_lerp_(exp_avg, grads, 1.0 - beta1)
         if step > 1:
             update = self._rates(group, exp_avg_sq)

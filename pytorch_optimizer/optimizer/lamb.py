@@ -121,10 +121,11 @@ class Lamb(BaseOptimizer):
         beta1, beta2 = group['betas']
         step, wd = group['step'], group['weight_decay']
         clip, ok = self._clip
-        grads = zero_unless(ok, grads)
-        torch._foreach_mul_(grads, clip)
+        grads = zero_unless(ok, grads)  # the gradients themselves: written into only after a copy below
+        if group['pre_norm'] and group['max_grad_norm'] > 0.0:
+            grads = torch._foreach_mul(grads, clip)
         if not group['weight_decouple'] and wd > 0.0:
-            torch._foreach_add_(grads, params, alpha=wd)
+            grads = torch._foreach_add(grads, params, alpha=wd)
         moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
         torch._foreach_mul_(exp_avg, beta1)
         torch._foreach_add_(exp_avg, moment_grads, alpha=1.0 - beta1 if group['grad_averaging'] else 1.0)

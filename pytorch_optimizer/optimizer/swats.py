@@ -16,6 +16,14 @@ from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr,
 from pytorch_optimizer.registry import register_optimizer
 
 
+def _pieces(tensors, chunk):
+    """Aligned cache-sized slices of same-shaped tensors (the whole tensors when small or not contiguous)."""
+    if tensors[0].numel() <= chunk or not all(t.is_contiguous() for t in tensors):
+        return [tensors]
+    flats = [t.view(-1) for t in tensors]
+    return [[f[a : a + chunk] for f in flats] for a in range(0, flats[0].numel(), chunk)]
+
+
 @register_optimizer
 class SWATS(BaseOptimizer):
     r"""Adam that switches, per tensor, to SGD with momentum at a learning rate it estimated (Algorithm 1).
@@ -30,9 +38,10 @@ class SWATS(BaseOptimizer):
     and once :math:`t > 1` and :math:`|\lambda_t/(1-\beta_2^t) - \gamma_t| < \epsilon` the tensor switches for
     good to :math:`u_t = \beta_1 u_{t-1} + g_t`, :math:`\theta_t = \theta_{t-1} - (1-\beta_1)\Lambda u_t` with
     :math:`\Lambda = \lambda_t/(1-\beta_2^t)` (``nesterov``: :math:`g_t + \beta_1 u_t` in place of :math:`u_t`).
-    The switch is decided per tensor without a host sync; switching also requires :math:`\Lambda > 0`, and
-    the SGD phase ignores the group's ``lr`` (the older library switched a whole group, set ``lr`` to
-    :math:`\Lambda` and used a relative tolerance).
+    The switch is decided per tensor without a host sync (on CPU each tensor's phase is read on the host and
+    the other phase's passes are skipped); switching also requires :math:`\Lambda > 0`, and the SGD phase
+    ignores the group's ``lr`` (the older library switched a whole group, set ``lr`` to :math:`\Lambda` and
+    used a relative tolerance).
 
     Args:
         params: parameters or parameter groups.
@@ -90,6 +99,12 @@ class SWATS(BaseOptimizer):
         extra = (('max_exp_avg_sq',) if group['ams_bound'] else ()) + (('exp_grad_norm',) if group['adanorm'] else ())
         return self.state_keys + extra
 
+    def _batches(self, group, params):
+        # eager CPU: one batch per dtype, whose update walks cache-sized pieces itself (see _update_cpu)
+        if group['foreach'] is None and params[0].device.type == 'cpu':
+            return super()._batches({**group, 'foreach': True}, params)
+        return super()._batches(group, params)
+
     def _update(
         self, group, params, grads, exp_avg, exp_avg_sq, momentum_buffer, exp_avg2, sgd_lr, max_exp_avg_sq=None,
         exp_grad_norm=None,
@@ -97,6 +112,10 @@ class SWATS(BaseOptimizer):
         beta1, beta2 = group['betas']
         step, eps = group['step'], group['eps']
         grads = self.apply_weight_decay(group, params, grads)
+        if params[0].device.type == 'cpu' and not torch.compiler.is_compiling():  # else: masks (accelerators)
+            self._update_cpu(group, params, grads, exp_avg, exp_avg_sq, momentum_buffer, exp_avg2, sgd_lr,
+                             max_exp_avg_sq, exp_grad_norm)  # fmt: skip
+            return
         sgd = [(lr > 0).to(lr.dtype) for lr in sgd_lr]
 
         # SGD phase (Lambda = 0 and u = 0 while in the Adam phase)
@@ -136,3 +155,62 @@ class SWATS(BaseOptimizer):
 
         torch._foreach_add_(params, adam_step)
         torch._foreach_add_(params, sgd_step)
+
+    def _update_cpu(
+        self, group, params, grads, exp_avg, exp_avg_sq, momentum_buffer, exp_avg2, sgd_lr, max_exp_avg_sq,
+        exp_grad_norm,
+    ):  # fmt: skip
+        """The same update with each tensor's phase read on the host (no device to wait for): the other phase's
+        masked passes are skipped, and an Adam step runs over cache-sized pieces (one pass over memory)."""
+        beta1, beta2 = group['betas']
+        step, eps = group['step'], group['eps']
+        moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
+        bias_correction2 = self.bias_correction(beta2, step)
+        step_size = group['lr'] * math.sqrt(bias_correction2)
+        if not group['adam_debias']:
+            step_size /= self.bias_correction(beta1, step)
+        adam, pgs, pps, buf = [], [], [], None
+        tensors = zip(params, grads, moment_grads, exp_avg, exp_avg_sq, momentum_buffer)
+        for i, (p, g, mg, m, v, buffer) in enumerate(tensors):
+            vmax = max_exp_avg_sq[i] if group['ams_bound'] else v
+            if bool(sgd_lr[i] > 0):  # SGD phase: the Adam moments still advance, the Adam step is 0
+                m.lerp_(mg, 1.0 - beta1)
+                v.mul_(beta2).addcmul_(g, g, value=1.0 - beta2)
+                if group['ams_bound']:
+                    torch.maximum(vmax, v, out=vmax)
+                buffer.mul_(beta1).add_(g)
+                sgd_step = torch.add(g, buffer, alpha=beta1) if group['nesterov'] else buffer
+                p.addcmul_(sgd_step, sgd_lr[i] * -(1.0 - beta1))
+                continue
+            # Adam phase: the momentum buffer and the SGD step stay 0
+            adam.append(i)
+            pg, pp = [], []
+            for xp, gp, mgp, mp, vp, vmaxp in _pieces([p, g, mg, m, v, vmax], self.cache_chunk):
+                mp.lerp_(mgp, 1.0 - beta1)
+                vp.mul_(beta2).addcmul_(gp, gp, value=1.0 - beta2)
+                if group['ams_bound']:
+                    torch.maximum(vmaxp, vp, out=vmaxp)
+                if buf is None or buf.numel() < xp.numel():
+                    buf = xp.new_empty(max(xp.numel(), self.cache_chunk))
+                u = torch.sqrt(vmaxp, out=buf[: xp.numel()].view_as(xp)).add_(eps)
+                u = torch.div(mp, u, out=u).mul_(-step_size)
+                flat = u.view(-1)
+                pg.append(torch.dot(flat, gp.reshape(-1)))
+                pp.append(torch.dot(flat, flat))
+                xp.add_(u)
+            pgs.append(pg[0] if len(pg) == 1 else torch.stack(pg).sum())
+            pps.append(pp[0] if len(pp) == 1 else torch.stack(pp).sum())
+        if not adam:
+            return
+        # the SGD learning rate estimate and the switch, for every Adam-phase tensor at once
+        pg, pp = torch.stack(pgs), torch.stack(pps)
+        averages = torch.stack([exp_avg2[i] for i in adam])
+        estimate = pp / -pg
+        active = pg != 0
+        averages = torch.where(active, beta2 * averages + (1.0 - beta2) * estimate, averages)
+        corrected = averages / bias_correction2
+        switch = active & (corrected > 0) & ((corrected - estimate).abs() < eps) & (step > 1)
+        rates = torch.where(switch, corrected, torch.stack([sgd_lr[i] for i in adam]))
+        for j, i in enumerate(adam):
+            exp_avg2[i].copy_(averages[j])
+            sgd_lr[i].copy_(rates[j])

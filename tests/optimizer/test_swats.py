@@ -27,3 +27,11 @@ def test_switches_to_sgd_with_the_estimated_rate():
     p.grad = 2 * p.detach()
     opt.step()
     torch.testing.assert_close(p.detach(), before - 0.1 * rate * (0.9 * buffer + p.grad))
+
+
+@pytest.mark.parametrize('kwargs', FLAGS)
+def test_masked_path_matches_the_cpu_path(kwargs, monkeypatch):
+    """Accelerators take the masked update (no host reads); CPU reads each tensor's phase. Both give the
+    reference trajectory: the masked one is forced here by pretending to compile."""
+    monkeypatch.setattr(torch.compiler, 'is_compiling', lambda: True)
+    compare(lambda p: SWATS(p, lr=0.05, **kwargs), lambda p: reference.SWATS(p, lr=0.05, **kwargs), steps=20)
