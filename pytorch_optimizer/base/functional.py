@@ -7,6 +7,7 @@ on the host, and computes step-only scalars as Python floats (0-d tensors on the
 from __future__ import annotations
 
 import math
+import sys
 
 import torch
 from torch import Tensor
@@ -149,6 +150,26 @@ def centralize_gradients(grads: list[Tensor], gc_conv_only: bool = False) -> lis
 def global_norm(tensors: list[Tensor]) -> Tensor:
     r"""The 2-norm over all tensors of a list, :math:`\sqrt{\sum_i \lVert x_i \rVert^2}`, as a 0-d tensor."""
     return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(tensors)))
+
+
+def is_dtensor(tensor: Tensor) -> bool:
+    """Whether ``tensor`` is a sharded ``DTensor`` (FSDP2), which cannot be flattened or sliced."""
+    module = sys.modules.get('torch.distributed.tensor')  # a DTensor exists only once this is imported
+    return module is not None and isinstance(tensor, module.DTensor)
+
+
+def dots(xs: list[Tensor], ys: list[Tensor]) -> list[Tensor]:
+    """Per-tensor dot products :math:`\\sum x y` as 0-d tensors: one pass and no temporary (``torch.dot``
+    of the flattened tensors), or a product and a sum for a ``DTensor``."""
+    return [(x * y).sum() if is_dtensor(x) else torch.dot(x.reshape(-1), y.reshape(-1)) for x, y in zip(xs, ys)]
+
+
+def l1_norms(tensors: list[Tensor], scratch: list[Tensor]) -> list[Tensor]:
+    """Per-tensor 1-norms; on CPU ``|x|`` is written into ``scratch`` (dead buffers of the same shapes)
+    and summed, ~2x faster than CPU's 1-norm kernel."""
+    if tensors[0].device.type != 'cpu' or is_dtensor(tensors[0]):
+        return list(torch._foreach_norm(tensors, 1))
+    return [torch.abs(x, out=y).sum() for x, y in zip(tensors, scratch)]
 
 
 def host_flag(ok: Tensor) -> bool | None:

@@ -7,7 +7,6 @@ A subclass writes ``__init__`` (validation + defaults) and ``_update(group, para
 from __future__ import annotations
 
 import inspect
-import sys
 from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
@@ -31,9 +30,7 @@ def _is_hyperparameter(value: Any) -> bool:
     return value is None or isinstance(value, (bool, int, float, str, torch.dtype))
 
 
-def _is_dtensor(tensor: Tensor) -> bool:
-    module = sys.modules.get('torch.distributed.tensor')  # a DTensor exists only once this is imported
-    return module is not None and isinstance(tensor, module.DTensor)
+_is_dtensor = F.is_dtensor
 
 
 @cache

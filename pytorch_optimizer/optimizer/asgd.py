@@ -10,8 +10,8 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import copy_
-from pytorch_optimizer.base.optimizer import BaseOptimizer, Params, _is_dtensor
+from pytorch_optimizer.base.functional import copy_, is_dtensor
+from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_non_negative, check_positive, check_range
 from pytorch_optimizer.registry import register_optimizer
 
@@ -19,7 +19,7 @@ from pytorch_optimizer.registry import register_optimizer
 def _distance_parts(xs, ys, buffers):
     r"""Per-tensor :math:`\lVert x - y \rVert`; on CPU the differences go to a reused cache-sized buffer (no
     fresh temporary, no page faults)."""
-    if xs[0].device.type != 'cpu' or _is_dtensor(xs[0]):
+    if xs[0].device.type != 'cpu' or is_dtensor(xs[0]):
         return [torch.linalg.vector_norm(x - y) for x, y in zip(xs, ys)]
     out = []
     for x, y in zip(xs, ys):

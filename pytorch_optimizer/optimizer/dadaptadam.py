@@ -10,7 +10,8 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import all_finite, group_scalars, ordered_sum, zero_unless
+from pytorch_optimizer.base import functional as F
+from pytorch_optimizer.base.functional import addcdiv_scaled_, all_finite, group_scalars, ordered_sum, zero_unless
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -95,18 +96,20 @@ class DAdaptAdam(BaseOptimizer):
         okf = ok.to(d.dtype)
         scale = math.sqrt(1.0 - beta2**step) / (1.0 - beta1**step) if group['bias_correction'] else 1.0
         dlr = okf * d * (group['lr'] * scale)
+        s_decay, s_scale = okf * sqrt_beta2 + (1.0 - okf), dlr * (1.0 - sqrt_beta2)
         dots, norms = {}, {}
         for idx in self._batches(group, params):
             g = [grads[i] for i in idx]
             s = [states[i]['s'] for i in idx]
-            denom = torch._foreach_sqrt([states[i]['exp_avg_sq'] for i in idx])
-            torch._foreach_add_(denom, group['eps'])
-            weighted = torch._foreach_div(s, denom)
-            torch._foreach_mul_(weighted, g)
-            dots.update(zip(idx, (w.sum() for w in weighted)))
-            torch._foreach_mul_(s, okf * sqrt_beta2 + (1.0 - okf))
-            torch._foreach_add_(s, torch._foreach_mul(g, dlr * (1.0 - sqrt_beta2)))
-            norms.update(zip(idx, torch._foreach_norm(s, 1)))
+            weighted = torch._foreach_sqrt([states[i]['exp_avg_sq'] for i in idx])
+            torch._foreach_add_(weighted, group['eps'])
+            for x, w in zip(s, weighted):
+                torch.div(x, w, out=w)
+            dots.update(zip(idx, F.dots(g, weighted)))
+            torch._foreach_mul_(s, s_decay)
+            torch._foreach_addcmul_(s, g, [s_scale] * len(s))
+            norms.update(zip(idx, F.l1_norms(s, weighted)))
+            del weighted  # freed before the next batch's is allocated: the allocator reuses its memory
         n = range(len(params))
         numerator_new = sqrt_beta2 * numerator + (1.0 - sqrt_beta2) * dlr * ordered_sum([dots[i] for i in n], d.dtype)
         s_l1 = ordered_sum([norms[i] for i in n], d.dtype)
@@ -115,18 +118,27 @@ class DAdaptAdam(BaseOptimizer):
         group['d'] = torch.where(ok & (s_l1 > 0) & torch.isfinite(d_new), d_new, d)
         group['numerator_weighted'] = torch.where(ok, numerator_new, numerator)
         given[:] = grads  # the masked / decayed copies (p.grad is untouched)
-        return {'okf': okf, 'dlr': dlr}
+        decay = 1.0 - wd * (okf if group['fixed_decay'] else dlr) if wd and group['weight_decouple'] else None
+        return {
+            'ok': ok,
+            'decay': decay,
+            'm_decay': okf * beta1 + (1.0 - okf),
+            'm_scale': dlr * (1.0 - beta1),
+            'v_decay': okf * beta2 + (1.0 - okf),
+        }
 
-    def _update(self, group, params, grads, s, exp_avg, exp_avg_sq, okf, dlr):
-        beta1, beta2 = group['betas']
-        torch._foreach_mul_(exp_avg, okf * beta1 + (1.0 - okf))
-        torch._foreach_add_(exp_avg, torch._foreach_mul(grads, dlr * (1.0 - beta1)))
-        torch._foreach_mul_(exp_avg_sq, okf * beta2 + (1.0 - okf))
-        torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
-        if group['weight_decay'] and group['weight_decouple']:
-            torch._foreach_mul_(params, 1.0 - group['weight_decay'] * (okf if group['fixed_decay'] else dlr))
+    def _update(self, group, params, grads, s, exp_avg, exp_avg_sq, ok, decay, m_decay, m_scale, v_decay):
+        torch._foreach_mul_(exp_avg, m_decay)
+        torch._foreach_addcmul_(exp_avg, grads, [m_scale] * len(grads))
+        torch._foreach_mul_(exp_avg_sq, v_decay)
+        torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - group['betas'][1])
+        if decay is not None:
+            torch._foreach_mul_(params, decay)
         denom = torch._foreach_sqrt(exp_avg_sq)
         torch._foreach_add_(denom, group['eps'])
-        update = torch._foreach_div(exp_avg, denom)
-        torch._foreach_mul_(update, okf)
-        torch._foreach_sub_(params, update)
+        if ok.device.type == 'cpu' and not torch.compiler.is_compiling():
+            # CPU: the flag is read on the host (no device to wait for) instead of a mask pass
+            if ok:
+                torch._foreach_addcdiv_(params, exp_avg, denom, value=-1.0)
+        else:
+            addcdiv_scaled_(params, exp_avg, denom, -ok.to(exp_avg[0].dtype))

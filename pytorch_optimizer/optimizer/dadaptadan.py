@@ -11,7 +11,14 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import all_finite, group_scalars, ordered_sum, zero_unless
+from pytorch_optimizer.base.functional import (
+    addcdiv_scaled_,
+    all_finite,
+    copy_,
+    group_scalars,
+    ordered_sum,
+    zero_unless,
+)
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -79,7 +86,10 @@ class DAdaptAdan(BaseOptimizer):
         super().__init__(params, defaults)
 
     def _prepare(self, group, params, grads, states):
+        # the whole step runs here, one batch (on CPU one tensor) at a time: the group statistic and the
+        # parameter step share each tensor's denominator sqrt(v) + eps
         beta1, beta2, beta3 = group['betas']
+        wd, eps = group['weight_decay'], group['eps']
         ok = all_finite(grads)
         grads = zero_unless(ok, grads)
         d, gsq = group_scalars(group, params[0], d=group['d0'], gsq_weighted=0.0)
@@ -88,43 +98,52 @@ class DAdaptAdan(BaseOptimizer):
         for state, g in zip(states, grads):
             if 'previous_grad' not in state:  # a parameter's first step has no gradient difference
                 state['previous_grad'] = g.clone()
+        # CPU: the flag is read on the host (no device to wait for): a non-finite step stops here and the
+        # tensors need no masks; elsewhere the masks make it a no-op without a host sync
+        on_host = ok.device.type == 'cpu' and not torch.compiler.is_compiling()
+        if on_host and not ok:
+            return
+        decays = [okf * beta + (1.0 - okf) for beta in (beta1, beta2, beta3)]
+        scales = [dlr * (1.0 - beta) for beta in (beta1, beta2, beta3)]
         parts = {}
         for idx in self._batches(group, params):
-            g, prev = [grads[i] for i in idx], [states[i]['previous_grad'] for i in idx]
+            p, g, prev = [params[i] for i in idx], [grads[i] for i in idx], [states[i]['previous_grad'] for i in idx]
             m, n, v, s = ([states[i][k] for i in idx] for k in self.state_keys[1:] + ('s',))
             diff = torch._foreach_sub(g, prev)
             update = torch._foreach_add(g, diff, alpha=beta2)
-            torch._foreach_mul_(update, okf)
-            for buf, beta, x in ((m, beta1, g), (n, beta2, diff), (s, beta3, g)):
-                torch._foreach_mul_(buf, okf * beta + (1.0 - okf))
-                torch._foreach_add_(buf, torch._foreach_mul(x, dlr * (1.0 - beta)))
-            torch._foreach_mul_(v, okf * beta3 + (1.0 - okf))
+            if not on_host:
+                torch._foreach_mul_(update, okf)
+            for buf, decay, scale, x in zip((m, n, s), decays, scales, (g, diff, g)):
+                torch._foreach_mul_(buf, decay)
+                torch._foreach_addcmul_(buf, x, [scale] * len(x))
+            torch._foreach_mul_(v, decays[2])
             torch._foreach_addcmul_(v, update, update, value=1.0 - beta3)
             denom = torch._foreach_sqrt(v)
-            torch._foreach_add_(denom, group['eps'])
-            g_sq, s_sq = torch._foreach_mul(g, g), torch._foreach_mul(s, s)
-            torch._foreach_div_(g_sq, denom)
-            torch._foreach_div_(s_sq, denom)
-            parts.update(zip(idx, zip((x.sum() for x in g_sq), (x.sum() for x in s_sq), torch._foreach_norm(s, 1))))
-            torch._foreach_mul_(prev, 1.0 - okf)
-            torch._foreach_add_(prev, g)
+            torch._foreach_add_(denom, eps)
+            # the temporaries are dead now: they hold g^2 / denom, s^2 / denom and |s| for the sums
+            g_sq = [torch.mul(x, x, out=y).div_(z).sum() for x, y, z in zip(g, update, denom)]
+            s_sq = [torch.mul(x, x, out=y).div_(z).sum() for x, y, z in zip(s, diff, denom)]
+            parts.update(zip(idx, zip(g_sq, s_sq, (torch.abs(x, out=y).sum() for x, y in zip(s, diff)))))
+            for x, y, z in zip(m, n, update):
+                torch.add(x, y, alpha=beta2, out=z)
+            if wd and group['weight_decouple']:
+                torch._foreach_mul_(p, 1.0 - dlr * wd)
+            if on_host:
+                torch._foreach_addcdiv_(p, update, denom, value=-1.0)
+                copy_(prev, g)
+            else:
+                addcdiv_scaled_(p, update, denom, -okf)
+                torch._foreach_mul_(prev, 1.0 - okf)
+                torch._foreach_add_(prev, g)
+            if wd and not group['weight_decouple']:
+                torch._foreach_div_(p, 1.0 + dlr * wd)
+            del diff, update, denom  # freed before the next batch's are allocated
         total = [ordered_sum([parts[i][j] for i in range(len(params))], d.dtype) for j in range(3)]
         gsq_new = beta3 * gsq + (1.0 - beta3) * dlr * dlr * total[0]
         d_hat = (total[1] / (1.0 - beta3) - gsq_new) / total[2]
         d_new = torch.maximum(d, torch.minimum(d_hat, d * group['growth_rate']))
         group['d'] = torch.where(ok & (total[2] > 0) & torch.isfinite(d_new), d_new, d)
         group['gsq_weighted'] = torch.where(ok, gsq_new, gsq)
-        return {'okf': okf, 'dlr': dlr}
 
-    def _update(self, group, params, grads, s, exp_avg, exp_avg_diff, exp_avg_sq, okf, dlr):
-        beta2, wd = group['betas'][1], group['weight_decay']
-        denom = torch._foreach_sqrt(exp_avg_sq)
-        torch._foreach_add_(denom, group['eps'])
-        update = torch._foreach_add(exp_avg, exp_avg_diff, alpha=beta2)
-        torch._foreach_div_(update, denom)
-        torch._foreach_mul_(update, okf)
-        if wd and group['weight_decouple']:
-            torch._foreach_mul_(params, 1.0 - dlr * wd)
-        torch._foreach_sub_(params, update)
-        if wd and not group['weight_decouple']:
-            torch._foreach_div_(params, 1.0 + dlr * wd)
+    def _update(self, group, params, grads, **states):
+        """Nothing left: :meth:`_prepare` ran the step."""

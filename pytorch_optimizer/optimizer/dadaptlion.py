@@ -11,6 +11,7 @@ import math
 
 import torch
 
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.functional import all_finite, group_scalars, ordered_sum, zero_unless
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
@@ -74,6 +75,9 @@ class DAdaptLion(BaseOptimizer):
         super().__init__(params, defaults)
 
     def _prepare(self, group, params, grads, states):
+        # the sign direction, the parameter step and the sums run here, one batch (on CPU one tensor) at a
+        # time, so that the direction is computed once and the tensors are still in cache; the momentum
+        # follows in _update
         given = grads
         beta1, beta2 = group['betas']
         sqrt_beta2, wd = math.sqrt(beta2), group['weight_decay']
@@ -84,15 +88,22 @@ class DAdaptLion(BaseOptimizer):
         d, numerator = group_scalars(group, params[0], d=group['d0'], numerator_weighted=0.0)
         okf = ok.to(d.dtype)
         dlr = okf * d * group['lr']
+        decay = 1.0 - wd * (okf if group['fixed_decay'] else dlr) if wd and group['weight_decouple'] else None
+        s_decay, s_scale = okf * sqrt_beta2 + (1.0 - okf), dlr * (1.0 - sqrt_beta2)
         parts = {}
         for idx in self._batches(group, params):
-            g, m, s = [grads[i] for i in idx], [states[i]['exp_avg'] for i in idx], [states[i]['s'] for i in idx]
+            p, g = [params[i] for i in idx], [grads[i] for i in idx]
+            m, s = [states[i]['exp_avg'] for i in idx], [states[i]['s'] for i in idx]
             update = torch._foreach_lerp(m, g, 1.0 - beta1)
             torch._foreach_sign_(update)
-            dots = (x.sum() for x in torch._foreach_mul(update, s))
-            torch._foreach_mul_(s, okf * sqrt_beta2 + (1.0 - okf))
-            torch._foreach_add_(s, torch._foreach_mul(update, dlr * (1.0 - sqrt_beta2)))
-            parts.update(zip(idx, zip(dots, torch._foreach_norm(s, 1))))
+            dots = F.dots(update, s)
+            if decay is not None:
+                torch._foreach_mul_(p, decay)
+            torch._foreach_addcmul_(p, update, [dlr] * len(p), value=-1.0)
+            torch._foreach_mul_(s, s_decay)
+            torch._foreach_addcmul_(s, update, [s_scale] * len(s))
+            parts.update(zip(idx, zip(dots, F.l1_norms(s, update))))
+            del update  # freed before the next batch's is allocated: the allocator reuses its memory
         n = range(len(params))
         numerator_acc = dlr * ordered_sum([parts[i][0] for i in n], d.dtype)
         numerator_new = sqrt_beta2 * numerator + (1.0 - sqrt_beta2) * numerator_acc
@@ -101,15 +112,8 @@ class DAdaptLion(BaseOptimizer):
         group['d'] = torch.where(ok & (s_l1 > 0) & torch.isfinite(d_new), d_new, d)
         group['numerator_weighted'] = torch.where(ok, numerator_new, numerator)
         given[:] = grads  # the masked / decayed copies (p.grad is untouched)
-        return {'okf': okf, 'dlr': dlr}
+        return {'m_decay': okf * beta2 + (1.0 - okf), 'm_scale': dlr * (1.0 - beta2)}
 
-    def _update(self, group, params, grads, exp_avg, s, okf, dlr):
-        beta1, beta2 = group['betas']
-        if group['weight_decay'] and group['weight_decouple']:
-            torch._foreach_mul_(params, 1.0 - group['weight_decay'] * (okf if group['fixed_decay'] else dlr))
-        update = torch._foreach_lerp(exp_avg, grads, 1.0 - beta1)
-        torch._foreach_sign_(update)
-        torch._foreach_mul_(update, dlr)
-        torch._foreach_sub_(params, update)
-        torch._foreach_mul_(exp_avg, okf * beta2 + (1.0 - okf))
-        torch._foreach_add_(exp_avg, torch._foreach_mul(grads, dlr * (1.0 - beta2)))
+    def _update(self, group, params, grads, exp_avg, s, m_decay, m_scale):
+        torch._foreach_mul_(exp_avg, m_decay)
+        torch._foreach_addcmul_(exp_avg, grads, [m_scale] * len(grads))

@@ -10,6 +10,7 @@ import math
 
 import torch
 
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.functional import all_finite, group_scalars, ordered_sum, zero_unless
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
@@ -97,8 +98,8 @@ class DAdaptSGD(BaseOptimizer):
         dots, squares = {}, {}
         for idx in self._batches(group, params):
             g, s = [grads[i] for i in idx], [states[i]['s'] for i in idx]
-            dots.update(zip(idx, (x.sum() for x in torch._foreach_mul(g, s))))
-            torch._foreach_add_(s, torch._foreach_mul(g, dlr))
+            dots.update(zip(idx, F.dots(g, s)))
+            torch._foreach_addcmul_(s, g, [dlr] * len(g))
             squares.update(zip(idx, (x**2 for x in torch._foreach_norm(s))))
         numerator_new = numerator + dlr * ordered_sum([dots[i] for i in n], d.dtype)
         s_norm = ordered_sum([squares[i] for i in n], d.dtype).sqrt()
@@ -114,4 +115,4 @@ class DAdaptSGD(BaseOptimizer):
         z = torch._foreach_sub(x0, s)
         weight = okf * (1.0 - group['momentum'])
         torch._foreach_mul_(params, 1.0 - weight)
-        torch._foreach_add_(params, torch._foreach_mul(z, weight))
+        torch._foreach_addcmul_(params, z, [weight] * len(z))

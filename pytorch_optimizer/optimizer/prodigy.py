@@ -10,6 +10,7 @@ import math
 
 import torch
 
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.functional import all_finite, group_scalars, ordered_sum, zero_unless
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
@@ -115,15 +116,16 @@ class Prodigy(BaseOptimizer):
         scale = math.sqrt(1.0 - beta2**step) / (1.0 - beta1**step) if group['bias_correction'] else 1.0
         dlr = okf * d * (group['lr'] * scale)
         s_rate = (d / d0) * (okf * d if group['safeguard_warmup'] else dlr)
+        s_decay = okf * beta3 + (1.0 - okf)
         parts = {}
         for idx in self._batches(group, params):
             g, s = [grads[i] for i in idx], [states[i]['s'] for i in idx]
             dist = torch._foreach_sub([states[i]['p0'] for i in idx], [params[i] for i in idx])
-            torch._foreach_mul_(dist, g)
-            dots = [x.sum() for x in dist]
-            torch._foreach_mul_(s, okf * beta3 + (1.0 - okf))
-            torch._foreach_add_(s, torch._foreach_mul(g, s_rate))
-            parts.update(zip(idx, zip(dots, torch._foreach_norm(s, 1))))
+            dots = F.dots(dist, g)
+            torch._foreach_mul_(s, s_decay)
+            torch._foreach_addcmul_(s, g, [s_rate] * len(g))
+            parts.update(zip(idx, zip(dots, F.l1_norms(s, dist))))
+            del dist  # freed before the next batch's is allocated: the allocator reuses its memory
         n = range(len(params))
         numerator_new = beta3 * numerator + (d / d0) * dlr * ordered_sum([parts[i][0] for i in n], d.dtype)
         denominator = ordered_sum([parts[i][1] for i in n], d.dtype)
@@ -135,18 +137,28 @@ class Prodigy(BaseOptimizer):
         group['d_max'] = d_max_new
         group['d_numerator'] = torch.where(ok, numerator_new, numerator)
         given[:] = grads  # the masked / decayed copies (p.grad is untouched)
-        return {'okf': okf, 'd': d, 'dlr': dlr}
+        return {
+            'decay': 1.0 - wd * (okf if group['fixed_decay'] else dlr) if wd and group['weight_decouple'] else None,
+            'm_decay': okf * beta1 + (1.0 - okf),
+            'm_scale': d * (1.0 - beta1),
+            'v_decay': okf * beta2 + (1.0 - okf),
+            'v_scale': d * d * (1.0 - beta2),
+            'dlr': dlr,
+        }
 
-    def _update(self, group, params, grads, s, p0, exp_avg, exp_avg_sq, okf, d, dlr):
-        beta1, beta2 = group['betas']
-        torch._foreach_mul_(exp_avg, okf * beta1 + (1.0 - okf))
-        torch._foreach_add_(exp_avg, torch._foreach_mul(grads, d * (1.0 - beta1)))
-        torch._foreach_mul_(exp_avg_sq, okf * beta2 + (1.0 - okf))
-        torch._foreach_add_(exp_avg_sq, torch._foreach_mul(torch._foreach_mul(grads, grads), d * d * (1.0 - beta2)))
-        if group['weight_decay'] and group['weight_decouple']:
-            torch._foreach_mul_(params, 1.0 - group['weight_decay'] * (okf if group['fixed_decay'] else dlr))
-        denom = torch._foreach_sqrt(exp_avg_sq)
+    def _update(
+        self, group, params, grads, s, p0, exp_avg, exp_avg_sq, decay, m_decay, m_scale, v_decay, v_scale, dlr
+    ):
+        torch._foreach_mul_(exp_avg, m_decay)
+        torch._foreach_addcmul_(exp_avg, grads, [m_scale] * len(grads))
+        torch._foreach_mul_(exp_avg_sq, v_decay)
+        denom = torch._foreach_mul(grads, grads)
+        torch._foreach_addcmul_(exp_avg_sq, denom, [v_scale] * len(grads))
+        if decay is not None:
+            torch._foreach_mul_(params, decay)
+        for x, y in zip(exp_avg_sq, denom):
+            torch.sqrt(x, out=y)
         torch._foreach_add_(denom, group['d'] * group['eps'])
-        update = torch._foreach_div(exp_avg, denom)
-        torch._foreach_mul_(update, dlr)
-        torch._foreach_sub_(params, update)
+        for x, y in zip(exp_avg, denom):
+            torch.div(x, y, out=y)
+        torch._foreach_addcmul_(params, denom, [dlr] * len(params), value=-1.0)
