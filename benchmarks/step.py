@@ -325,6 +325,7 @@ def main(argv=None) -> int:
     plan = _plan(args, po)
     workloads = args.workloads.split(',')
     results: dict[tuple[str, str], list] = {(key, label): [] for key, label, *_ in plan}
+    spent: dict[str, float] = {}  # wall time per kind of row
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix='inductor-') as fresh:
         cache_dir = fresh if args.cold else str(CACHE_DIR)
@@ -335,15 +336,19 @@ def main(argv=None) -> int:
         for round_ in range(args.rounds):
             for key, label, impl, path, kwargs in plan:
                 if path is not None and (round_ == 0 or results[key, label][0][workloads[0]] is not None):
-                    result = bench.measure(impl, workloads, path, round_ == 0, kwargs)
-                    results[key, label].append(result)
+                    start = time.perf_counter()
+                    results[key, label].append(bench.measure(impl, workloads, path, round_ == 0, kwargs))
+                    kind = label.split(' ')[0] if label.startswith('older') else label.split(':')[0]
+                    kind += ':fused' if label.endswith(':fused') else ''
+                    spent[kind] = spent.get(kind, 0.0) + time.perf_counter() - start
         bench.close()
     rows = [
         (key, label, {w: _combine([r[w] for r in results[key, label]]) for w in workloads}) for key, label, *_ in plan
     ]
     for workload in workloads:
         _report(workload, [(key, label, r.get(workload)) for key, label, r in rows], bandwidth)
-    print(f'total {time.perf_counter() - started:.0f} s ({args.rounds} rounds)')
+    print(f'total {time.perf_counter() - started:.0f} s ({args.rounds} rounds):', end=' ')
+    print(', '.join(f'{kind} rows {t:.0f} s' for kind, t in sorted(spent.items(), key=lambda kv: -kv[1])))
     return 0
 
 
