@@ -94,6 +94,7 @@ class Nero(BaseOptimizer):
         for p, g, v, s in zip(params, grads, exp_avg_sq, scale):
             v.mul_(beta).add_(neuron_norm(g).square_(), alpha=1.0 - beta)
             denom = v.div(bias_correction).sqrt_().add_(eps)
-            p.sub_(g / denom * (group['lr'] * s))
+            # p -= lr * s * g / denom, in one pass: the (per-neuron) denominator carries the scale
+            p.addcdiv_(g, denom.div_(s * -group['lr']))
             if group['constraints'] and p.dim() > 1:
                 _project_(p, eps)
