@@ -84,20 +84,24 @@ class SM3(BaseOptimizer):
 
     def _update(self, group, params, grads, accumulator, momentum_buffer=None):
         beta, momentum = group['beta'], group['momentum']
-        updates = []
-        for g, acc in zip(grads, accumulator):
+        buffers = momentum_buffer if momentum > 0.0 else [None] * len(params)
+        for p, g, acc, buffer in zip(params, grads, accumulator, buffers):
             accs = _accumulators(acc, g.shape)
             nu = accs[0]
             for a in accs[1:]:
                 nu = torch.minimum(nu, a)
-            nu = torch.addcmul(nu * beta if beta > 0.0 else nu, g, g, value=1.0 - beta).expand_as(g)
+            # one full-size temporary per tensor, updated in place (never the state itself)
+            fresh = len(accs) > 1 and nu.shape == g.shape
+            if beta > 0.0:
+                nu = nu.mul_(beta) if fresh else nu.expand_as(g).mul(beta)
+            elif not fresh:
+                nu = nu.expand_as(g).clone()
+            nu.addcmul_(g, g, value=1.0 - beta)
             for i, a in enumerate(accs):
                 dims = [j for j in range(g.dim()) if j != i]
                 row_max = nu.amax(dim=dims, keepdim=True) if dims else nu
                 torch.maximum(a, row_max, out=a) if beta > 0.0 else a.copy_(row_max)
-            updates.append(g * nu.add(group['eps']).rsqrt_())
-        if momentum > 0.0:
-            torch._foreach_mul_(momentum_buffer, momentum)
-            torch._foreach_add_(momentum_buffer, updates, alpha=1.0 - momentum)
-            updates = momentum_buffer
-        torch._foreach_add_(params, updates, alpha=-group['lr'])
+            update = nu.add_(group['eps']).rsqrt_().mul_(g)
+            if buffer is not None:
+                update = buffer.mul_(momentum).add_(update, alpha=1.0 - momentum)
+            p.add_(update, alpha=-group['lr'])
