@@ -74,6 +74,22 @@ def test_foreach_and_default_batching_match_per_tensor(key, case, monkeypatch):
 
 
 @pytest.mark.parametrize(('key', 'case'), ALL)
+def test_accelerator_masks_match_cpu_host_reads(key, case, monkeypatch):
+    """On CPU some guards read a 0-d flag on the host (``functional.host_flag``) where accelerators mask
+    every tensor; pretending to compile takes the masked path here, and both must give the same result."""
+    if OPTIMIZERS.entries[key].external:
+        pytest.skip("torch's own class: is_compiling selects its capturable code")
+    runs = []
+    for compiling in (False, True):
+        monkeypatch.setattr(torch.compiler, 'is_compiling', lambda compiling=compiling: compiling)
+        params = make_params()
+        opt = build(key, case, params)
+        run(opt, params, make_targets(params))
+        runs.append((opt, params))
+    assert_same_state(*[r[0] for r in runs], *[r[1] for r in runs], max(case.tol, 1e-12))
+
+
+@pytest.mark.parametrize(('key', 'case'), ALL)
 def test_grad_is_never_modified(key, case):
     requires(case, 'grad_untouched')
     overrides = {}  # not maximize: its negated copy would hide an update that writes into the gradients
@@ -246,9 +262,15 @@ def test_sparse_gradients(key, case):
             opt.step(closure)
 
 
+@pytest.mark.parametrize('masked', [False, True], ids=['cpu', 'masked'])
 @pytest.mark.parametrize(('key', 'case'), ALL)
-def test_nan_gradient_does_not_spread(key, case):
+def test_nan_gradient_does_not_spread(key, case, masked, monkeypatch):
+    """``masked``: the accelerator path (no host reads of the finite flags), taken by pretending to compile."""
     requires(case, 'nan_isolation')
+    if masked:
+        if OPTIMIZERS.entries[key].external:
+            pytest.skip("torch's own class: is_compiling selects its capturable code")
+        monkeypatch.setattr(torch.compiler, 'is_compiling', lambda: True)
     results = []
     for poison in (False, True):
         params = make_params()[:2]

@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, global_norm, zero_unless
+from pytorch_optimizer.base.functional import adanorm_grads, addcdiv_scaled_, global_norm, host_flag, zero_unless
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -128,6 +128,8 @@ class AdamS(BaseOptimizer):
         torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta2, step)))
         torch._foreach_add_(denom, group['eps'])
         step_size = group['lr'] if group['adam_debias'] else group['lr'] / self.bias_correction(beta1, step)
-        update = torch._foreach_div(exp_avg, denom)
-        torch._foreach_mul_(update, ok.to(params[0].dtype) * -step_size)
-        torch._foreach_add_(params, update)
+        flag = host_flag(ok)  # CPU: read on the host, no masked temporary; elsewhere a 0-d mask
+        if flag is None:
+            addcdiv_scaled_(params, exp_avg, denom, ok.to(params[0].dtype) * -step_size)
+        elif flag:
+            torch._foreach_addcdiv_(params, exp_avg, denom, value=-step_size)
