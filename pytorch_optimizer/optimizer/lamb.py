@@ -142,7 +142,9 @@ class Lamb(BaseOptimizer):
             denom = torch._foreach_sqrt(exp_avg_sq)
             torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta2, step)))
             torch._foreach_add_(denom, group['eps'])
-            update = torch._foreach_div(exp_avg, denom)
+            for m, d in zip(exp_avg, denom):
+                torch.div(m, d, out=d)  # m / denom in denom's buffer: one full-size temporary, not two
+            update = denom
             torch._foreach_mul_(update, scale * r_t)
         else:
             update = torch._foreach_mul(exp_avg, scale)
@@ -159,5 +161,4 @@ class Lamb(BaseOptimizer):
         else:
             w, u = torch.stack(torch._foreach_norm(params)), torch.stack(torch._foreach_norm(update))
             step_sizes = (step_size * torch.where((w > 0) & (u > 0), w / u, 1.0)).unbind()
-        torch._foreach_mul_(update, step_sizes)
-        torch._foreach_add_(params, update)
+        torch._foreach_addcmul_(params, update, list(step_sizes))
