@@ -39,4 +39,12 @@ REASONS: dict[str, str] = {
     **dict.fromkeys(_ELEMENTWISE_KEYS, ELEMENTWISE),
     **dict.fromkeys(_REDUCTION_KEYS, REDUCTIONS),
     **dict.fromkeys(_GLOBAL_KEYS, GLOBAL),
+    'asgd': (
+        "the paper's norm of the differences needs x_{k-1} and g_{k-1} read and both copied (~9 passes); "
+        'the older release takes the difference of the norms (5 passes)'
+    ),
+    'ranger': (
+        'gradient centralization (on by default) makes the update non-elementwise: a centered copy of every '
+        'gradient; fused=True (which turns it off) is 5x the older release'
+    ),
 }
