@@ -49,7 +49,9 @@ CASES = {
         Case({'weight_decay': 0.1, 'weight_decouple': True, 'fixed_decay': True}),
     ],
     'apollodqn': [
-        Case({'warmup_steps': 100}, lr=1e-4, lrs={'logistic': 1e-2}, steps=400),
+        # Rosenbrock at lr 1e-4 sits at the edge of stability (2e-4 diverges): its value after 400 steps
+        # swung with rounding (1.5 or 782); at 5e-5 it converges (0.08) whatever the rounding
+        Case({'warmup_steps': 100}, lr=1e-4, lrs={'logistic': 1e-2, 'rosenbrock': 5e-5}, steps=400),
         Case({'rebound': 'belief', 'weight_decay': 0.1}, bad=[({'rebound': 'x'}, ValueError, 'rebound')]),
         Case({'weight_decay': 0.1, 'weight_decay_type': 'stable', 'warmup_steps': 0}),
         Case({'weight_decay': 0.1, 'weight_decay_type': 'decoupled'}),
