@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import copy_, is_dtensor
+from pytorch_optimizer.base.functional import copy_, host_flag, is_dtensor
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_non_negative, check_positive, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -136,7 +136,8 @@ class ASGD(BaseOptimizer):
             group['adaptive_theta'] = torch.where(finite, lam / prev_lr, prev_theta)
         group['last_step_finite'] = finite
         # CPU: the flag is read once on the host (no device to wait for) instead of masking every tensor
-        return {'skip': (not finite) if finite.device.type == 'cpu' and not torch.compiler.is_compiling() else None}
+        flag = host_flag(finite)
+        return {'skip': None if flag is None else not flag}
 
     def _update(self, group, params, grads, prev_param, prev_grad, skip):
         if skip:

@@ -136,9 +136,8 @@ class DAdaptAdam(BaseOptimizer):
             torch._foreach_mul_(params, decay)
         denom = torch._foreach_sqrt(exp_avg_sq)
         torch._foreach_add_(denom, group['eps'])
-        if ok.device.type == 'cpu' and not torch.compiler.is_compiling():
-            # CPU: the flag is read on the host (no device to wait for) instead of a mask pass
-            if ok:
-                torch._foreach_addcdiv_(params, exp_avg, denom, value=-1.0)
-        else:
+        flag = F.host_flag(ok)  # CPU: read on the host instead of a mask pass
+        if flag is None:
             addcdiv_scaled_(params, exp_avg, denom, -ok.to(exp_avg[0].dtype))
+        elif flag:
+            torch._foreach_addcdiv_(params, exp_avg, denom, value=-1.0)

@@ -16,6 +16,7 @@ from pytorch_optimizer.base.functional import (
     all_finite,
     copy_,
     group_scalars,
+    host_flag,
     ordered_sum,
     zero_unless,
 )
@@ -100,8 +101,9 @@ class DAdaptAdan(BaseOptimizer):
                 state['previous_grad'] = g.clone()
         # CPU: the flag is read on the host (no device to wait for): a non-finite step stops here and the
         # tensors need no masks; elsewhere the masks make it a no-op without a host sync
-        on_host = ok.device.type == 'cpu' and not torch.compiler.is_compiling()
-        if on_host and not ok:
+        flag = host_flag(ok)
+        on_host = flag is not None
+        if flag is False:
             return
         decays = [okf * beta + (1.0 - okf) for beta in (beta1, beta2, beta3)]
         scales = [dlr * (1.0 - beta) for beta in (beta1, beta2, beta3)]
