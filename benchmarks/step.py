@@ -158,13 +158,13 @@ def _step_peak_bytes(opt, closure) -> int | None:
     return max(_vm('VmHWM') - base, 0)
 
 
-def child(torch, request: dict, workloads: dict) -> dict:
+def child(torch, request: dict, workloads: dict, warmup_s: float = 0.0) -> dict:
     """Measure ``request['impl']`` on each workload, in the order given (small first: the RSS high-water
     mark of a later, larger workload is then not hidden by an earlier one). Runs in a forked process:
     ``request['path']`` goes first on ``sys.path``, so an older release or a peer library is the one
     imported (the server imports nothing but torch)."""
     if request['impl'] == 'bandwidth':
-        return {'bandwidth': _bandwidth(torch)}
+        return {'bandwidth': _bandwidth(torch), 'compile_warmup_s': warmup_s}
     sys.path[:0] = request['path']
     result = {}
     for workload in request['workloads']:
@@ -178,8 +178,9 @@ def child(torch, request: dict, workloads: dict) -> dict:
 
 def server(threads: int) -> None:
     """Read one JSON request per line; answer each from a process forked for it (a fresh process that
-    inherits only torch, imported here, and the workloads' parameters and gradients, built here once
-    and copied on write), so no measurement sees another's allocator, caches or compiled graphs."""
+    inherits only torch, imported and its compiler started here, and the workloads' parameters and
+    gradients, built here once and copied on write), so no measurement sees another's allocator, caches or
+    compiled graphs."""
     import signal
 
     import torch
@@ -190,6 +191,11 @@ def server(threads: int) -> None:
         raise SystemExit('the benchmark server is started by python -m benchmarks.step')
     out = os.fdopen(os.dup(1), 'w')
     os.dup2(2, 1)  # anything printed by a measurement (compile logs) goes to stderr, not the protocol
+    # torch's one-time costs, paid here once instead of in every measurement: creating a process's first
+    # optimizer imports dynamo (~1 s, torch.optim's too), and its first compiled graph starts inductor (~2 s)
+    start = time.perf_counter()
+    torch.compile(lambda x: x * 2.0 + 1.0, fullgraph=True)(torch.ones(8))
+    warmup_s = time.perf_counter() - start
     for line in sys.stdin:
         request = json.loads(line)
         for name in request['workloads']:
@@ -201,7 +207,7 @@ def server(threads: int) -> None:
             os.close(read)
             signal.alarm(CHILD_TIMEOUT_S)
             try:
-                payload = json.dumps(child(torch, request, workloads))
+                payload = json.dumps(child(torch, request, workloads, warmup_s))
             except BaseException as exc:  # reported as a failed row
                 payload = json.dumps({'error': f'{type(exc).__name__}: {str(exc).splitlines()[:1]}'})
             with os.fdopen(write, 'w') as f:
@@ -221,7 +227,10 @@ class Server:
 
     def __init__(self, args, cache_dir: str) -> None:
         env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-        env.update(OMP_NUM_THREADS=str(args.threads), TORCHINDUCTOR_CACHE_DIR=cache_dir)
+        # compile in the measuring process: a worker pool started by the server would not survive the fork
+        env.update(
+            OMP_NUM_THREADS=str(args.threads), TORCHINDUCTOR_CACHE_DIR=cache_dir, TORCHINDUCTOR_COMPILE_THREADS='1'
+        )
         cmd = [sys.executable, str(Path(__file__).resolve()), '--server', '--threads', str(args.threads)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         self.args = args
@@ -331,7 +340,10 @@ def main(argv=None) -> int:
         cache_dir = fresh if args.cold else str(CACHE_DIR)
         print(f"inductor cache: {'cold (a fresh directory)' if args.cold else cache_dir}")
         bench = Server(args, cache_dir)
-        bandwidth = statistics.median(bench.measure('bandwidth', [], [], False)['bandwidth'] for _ in range(3))
+        probes = [bench.measure('bandwidth', [], [], False) for _ in range(3)]
+        bandwidth = statistics.median(probe['bandwidth'] for probe in probes)
+        start_s = probes[0]['compile_warmup_s']
+        print(f"torch.compile's one-time start in a process (imports, first graph): {start_s:.1f} s")
         print(f'copy bandwidth (one thread): {bandwidth / 1e9:.1f} GB/s', flush=True)
         for round_ in range(args.rounds):
             for key, label, impl, path, kwargs in plan:
@@ -377,7 +389,7 @@ def _report(workload: str, rows, bandwidth: float) -> None:
         print('  '.join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
     print("x older: the older release's step time / this row's (>1 = we are faster); extra: peak memory beyond")
     print('the state, in parameter sizes; first s: the first step (on fused rows: tracing and, with --cold or a new')
-    print('cache, compilation);')
+    print("cache, compilation; not torch.compile's one-time start in a process, printed above);")
     print('spread: slowest / fastest round (ms/step is the fastest); fused rows turn off flags that are on by default')
     print("and break elementwise updates (Ranger's use_gc)")
     _summary(ms)

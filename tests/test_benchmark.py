@@ -52,3 +52,10 @@ def test_rounds_combine_to_the_fastest_with_their_spread():
     rounds = [{'ms': 3.0, 'first_s': 1.0}, {'ms': 2.0, 'first_s': 0.5}, None]
     assert _combine(rounds) == {'ms': 2.0, 'first_s': 1.0, 'spread': 1.5}
     assert _combine([None]) is None
+
+
+def test_the_server_starts_the_compiler_once_and_fused_rows_compile_after_the_fork(server):
+    probe = server.measure('bandwidth', [], [], memory=False)
+    assert probe['bandwidth'] > 0 and probe['compile_warmup_s'] > 0
+    result = server.measure('zoo:lion:fused', ['tiny'], [str(ROOT)], memory=False)
+    assert result['tiny'] is not None and result['tiny']['finite']
