@@ -125,6 +125,8 @@ def _measure_one(torch, impl: str, params: list, steps: int, warmup: int, memory
         v.numel() * v.element_size() for s in opt.state.values() for v in s.values() if isinstance(v, torch.Tensor)
     )
     growth = _step_peak_bytes(opt, closure) if memory else None
+    if growth is not None:  # buffers reused between steps (BaseOptimizer.scratch) are extra memory too
+        growth += getattr(opt, 'scratch_nbytes', lambda: 0)()
     return {
         'ms': 1e3 * statistics.median(times),
         'first_s': first,

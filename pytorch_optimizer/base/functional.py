@@ -172,6 +172,26 @@ def l1_norms(tensors: list[Tensor], scratch: list[Tensor]) -> list[Tensor]:
     return [torch.abs(x, out=y).sum() for x, y in zip(tensors, scratch)]
 
 
+def scratch(store: dict, tensors: list[Tensor], slot: str) -> list[Tensor]:
+    """Dead buffers shaped like ``tensors`` (contents undefined), for a temporary an update needs every step.
+
+    On CPU (eager, plain tensors) they are views of flat buffers kept in ``store`` under ``(slot, position,
+    dtype)`` and reused every step, grown but never shrunk: a fresh temporary of a few MiB is returned to
+    the system when freed and page-faults back in on the next step (~1 us per 4 KiB page, several times
+    the cost of the pass that fills it). Elsewhere they are fresh ``empty_like`` tensors: the CUDA caching
+    allocator already reuses memory, and a compiled update allocates none. Callers never keep them.
+    """
+    if not tensors or tensors[0].device.type != 'cpu' or torch.compiler.is_compiling() or is_dtensor(tensors[0]):
+        return [torch.empty_like(t) for t in tensors]
+    out = []
+    for i, t in enumerate(tensors):
+        buf = store.get((slot, i, t.dtype))
+        if buf is None or buf.numel() < t.numel():
+            buf = store[slot, i, t.dtype] = torch.empty(t.numel(), dtype=t.dtype)
+        out.append(buf[: t.numel()].view(t.shape))
+    return out
+
+
 def host_flag(ok: Tensor) -> bool | None:
     """The 0-d bool ``ok`` read on the host where that costs nothing (a CPU tensor, eager), else ``None``:
     the caller then masks on the device, without a host sync."""

@@ -324,6 +324,15 @@ class BaseOptimizer(Optimizer):
             fixed_decay=group.get('fixed_decay', False),
         )
 
+    def scratch(self, tensors: list[Tensor], slot: str) -> list[Tensor]:
+        """Dead buffers shaped like ``tensors`` for a per-step temporary, reused across steps on CPU
+        (``functional.scratch``); not state: never saved, and counted by :meth:`scratch_nbytes`."""
+        return F.scratch(self.__dict__.setdefault('_scratch_buffers', {}), tensors, slot)
+
+    def scratch_nbytes(self) -> int:
+        """Bytes held by :meth:`scratch` buffers (memory outside the state that persists between steps)."""
+        return sum(b.numel() * b.element_size() for b in self.__dict__.get('_scratch_buffers', {}).values())
+
     @staticmethod
     def bias_correction(beta: float, step: int) -> float:
         """``1 - beta ** step``: a Python float computed on the host (no device sync)."""
