@@ -137,14 +137,22 @@ def adanorm_grads(grads: list[Tensor], exp_grad_norms: list[Tensor], r: float) -
     return torch._foreach_mul(grads, scales)
 
 
-def centralize_gradients(grads: list[Tensor], gc_conv_only: bool = False) -> list[Tensor]:
+def centralize_gradients(
+    grads: list[Tensor], gc_conv_only: bool = False, out: list[Tensor] | None = None
+) -> list[Tensor]:
     r"""Gradient centralization (Yong et al., 2020, https://arxiv.org/abs/2004.01461), out of place.
 
     For every gradient with more than one dimension (more than three with ``gc_conv_only``) subtract
-    its mean over all dimensions but the first: :math:`g \leftarrow g - \mathrm{mean}_{1..}(g)`.
+    its mean over all dimensions but the first: :math:`g \leftarrow g - \mathrm{mean}_{1..}(g)`. Centered
+    gradients are new tensors, or written into ``out`` (e.g. :meth:`BaseOptimizer.scratch` buffers, or
+    the gradients themselves when they are the caller's own copies); the others are returned as they are.
     """
     min_dim = 3 if gc_conv_only else 1
-    return [g - g.mean(dim=tuple(range(1, g.dim())), keepdim=True) if g.dim() > min_dim else g for g in grads]
+    out = [None] * len(grads) if out is None else out
+    return [
+        torch.sub(g, g.mean(dim=tuple(range(1, g.dim())), keepdim=True), out=o) if g.dim() > min_dim else g
+        for g, o in zip(grads, out)
+    ]
 
 
 def global_norm(tensors: list[Tensor]) -> Tensor:

@@ -327,6 +327,8 @@ class BaseOptimizer(Optimizer):
     def scratch(self, tensors: list[Tensor], slot: str) -> list[Tensor]:
         """Dead buffers shaped like ``tensors`` for a per-step temporary, reused across steps on CPU
         (``functional.scratch``); not state: never saved, and counted by :meth:`scratch_nbytes`."""
+        if torch.compiler.is_compiling():  # the fused path: inductor plans its own buffers
+            return [torch.empty_like(t) for t in tensors]
         return F.scratch(self.__dict__.setdefault('_scratch_buffers', {}), tensors, slot)
 
     def scratch_nbytes(self) -> int:

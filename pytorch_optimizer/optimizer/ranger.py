@@ -155,8 +155,8 @@ class Ranger(BaseOptimizer):
         lookahead,
     ):
         beta1, beta2 = group['betas']
-        if group['use_gc']:
-            grads = F.centralize_gradients(grads, group['gc_conv_only'])
+        if group['use_gc']:  # centered copies in buffers kept between steps (the gradients are the user's)
+            grads = F.centralize_gradients(grads, group['gc_conv_only'], out=self.scratch(grads, 'centered'))
         grads = self.apply_weight_decay(group, params, grads, lr=lr)
         torch._foreach_lerp_(
             exp_avg, F.adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads, 1.0 - beta1
@@ -164,10 +164,9 @@ class Ranger(BaseOptimizer):
         torch._foreach_mul_(exp_avg_sq, beta2)
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
         if adaptive:
-            denom = torch._foreach_sqrt(exp_avg_sq)
+            denom = [torch.sqrt(v, out=d) for v, d in zip(exp_avg_sq, self.scratch(exp_avg_sq, 'denom'))]
             torch._foreach_add_(denom, group['eps'])
-            update = torch._foreach_div(exp_avg, denom)
-            F.add_scaled_(params, update, -step_size)
+            F.addcdiv_scaled_(params, exp_avg, denom, -step_size)
         elif not skip:
             F.add_scaled_(params, exp_avg, -step_size)
         if lookahead:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 import torch
-from torch.nn.functional import softplus
 
 from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
@@ -174,17 +173,24 @@ class Ranger21(BaseOptimizer):
         return lr
 
     def _prepare(self, group, params, grads, states):
-        processed = grads
-        if not group['weight_decouple']:
-            processed = F.apply_weight_decay(params, processed, group['lr'], group['weight_decay'], False)
-        processed = [agc(p, g, group['agc_eps'], group['agc_clipping_value']) for p, g in zip(params, processed)]
+        # the preprocessed gradients, kept for the whole group (the variance mean below is group-wide), are
+        # written into buffers reused between steps: p.grad is untouched
+        processed = self.scratch(grads, 'processed')
+        raw = grads
+        if not group['weight_decouple'] and group['weight_decay'] > 0.0:
+            wd = group['weight_decay']
+            raw = [torch.add(g, p, alpha=wd, out=o) for p, g, o in zip(params, grads, processed)]
+        clip, clip_eps = group['agc_clipping_value'], group['agc_eps']
+        processed = [agc(p, g, clip_eps, clip, out=o) for p, g, o in zip(params, raw, processed)]
         if group['centralize_gradients']:
-            processed = F.centralize_gradients(processed)
+            processed = F.centralize_gradients(processed, out=processed)
         if group['normalize_gradients']:
-            processed = [g / (g.std() + group['eps']) if g.numel() > 2 else g for g in processed]
-        grads[:] = processed  # copies (p.grad is untouched), handed to the batched update below
+            processed = [g.div_(g.std() + group['eps']) if g.numel() > 2 else g for g in processed]
+        grads[:] = processed
         beta2 = group['betas'][1]
-        partials = [s['variance_ma'].mul(beta2).addcmul_(g, g, value=1.0 - beta2).sum() for s, g in zip(states, grads)]
+        # sum(beta2 v + (1 - beta2) g^2) without the full-size temporary
+        variance_sums = [s['variance_ma'].sum() for s in states]
+        partials = [beta2 * v + (1.0 - beta2) * d for v, d in zip(variance_sums, F.dots(grads, grads))]
         total = F.ordered_sum(partials, params[0].dtype)
         mean = total / (self.bias_correction(beta2, group['step']) * sum(p.numel() for p in params))
         return {'variance_mean': mean, 'finite': torch.isfinite(mean)}
@@ -216,16 +222,16 @@ class Ranger21(BaseOptimizer):
         # positive-negative momentum: two EMAs updated on alternate steps
         current, previous = (grad_ma, neg_grad_ma) if step % 2 == 1 else (neg_grad_ma, grad_ma)
         torch._foreach_lerp_(current, grads, 1.0 - beta1**2)
-        update = torch._foreach_mul(current, 1.0 + beta0)
-        torch._foreach_add_(update, previous, alpha=-beta0)
+        # (1 + beta0) m_t - beta0 m_{t-1} = lerp(m_t, m_{t-1}, -beta0), into a buffer reused between steps
+        update = [torch.lerp(c, p, -beta0, out=u) for c, p, u in zip(current, previous, self.scratch(current, 'u'))]
         step_size = lr / math.hypot(1.0 + beta0, beta0)
         if not group['adam_debias']:
             step_size /= self.bias_correction(beta1, step)
-        denom = torch._foreach_sqrt(max_variance_ma)
+        denom = [torch.sqrt(v, out=g) for v, g in zip(max_variance_ma, grads)]  # the gradients' buffers are dead
         torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta2, step)))
         torch._foreach_add_(denom, eps)
         if group['use_softplus']:
-            denom = [softplus(d, beta=group['beta_softplus']) for d in denom]
+            denom = [torch.ops.aten.softplus.out(d, group['beta_softplus'], 20.0, out=d) for d in denom]
         torch._foreach_div_(update, denom)
         # stable weight decay and norm loss, both proportional to theta_{t-1}: one multiplicative factor
         shrink = 0.0

@@ -21,8 +21,15 @@ def unit_norm(x: Tensor, norm: float = 2.0) -> Tensor:
     return torch.linalg.vector_norm(x, ord=norm, dim=tuple(range(1, x.dim())), keepdim=True)
 
 
-def agc(p: Tensor, grad: Tensor, agc_eps: float = 1e-3, agc_clip_val: float = 1e-2, eps: float = 1e-6) -> Tensor:
-    r"""Return the unit-wise clipped gradient (a new tensor; ``grad`` is untouched).
+def agc(
+    p: Tensor,
+    grad: Tensor,
+    agc_eps: float = 1e-3,
+    agc_clip_val: float = 1e-2,
+    eps: float = 1e-6,
+    out: Tensor | None = None,
+) -> Tensor:
+    r"""Return the unit-wise clipped gradient (a new tensor, or ``out``; ``grad`` is untouched unless it is ``out``).
 
     .. math::
         g_i \leftarrow \begin{cases} \lambda \frac{\max(\lVert W_i \rVert, \epsilon_a)}{\lVert g_i \rVert} g_i
@@ -35,10 +42,12 @@ def agc(p: Tensor, grad: Tensor, agc_eps: float = 1e-3, agc_clip_val: float = 1e
         agc_eps: :math:`\epsilon_a`, floor of the parameter norm (so zero-initialized units can move).
         agc_clip_val: :math:`\lambda`, the maximal gradient-to-weight norm ratio.
         eps: floor of the gradient norm in the division.
+        out: where to write the result (may be ``grad`` itself).
     """
-    max_norm = unit_norm(p).clamp_min(agc_eps).mul_(agc_clip_val)
+    max_norm = unit_norm(p.detach()).clamp_min(agc_eps).mul_(agc_clip_val)
     g_norm = unit_norm(grad)
-    return torch.where(g_norm > max_norm, grad * (max_norm / g_norm.clamp_min(eps)), grad)
+    # one factor per unit (1 where unclipped: g * 1 == g exactly), then a single pass over the gradient
+    return torch.mul(grad, torch.where(g_norm > max_norm, max_norm / g_norm.clamp_min(eps), 1.0), out=out)
 
 
 def attach_agc(
@@ -50,6 +59,6 @@ def attach_agc(
 
     def transform(params: list[Tensor], grads: list[Tensor]) -> None:
         for p, g in zip(params, grads):
-            g.copy_(agc(p, g, agc_eps, agc_clip_val, eps))
+            agc(p, g, agc_eps, agc_clip_val, eps, out=g)
 
     return attach_grad_transform(optimizer, transform)
