@@ -151,15 +151,17 @@ class Adan(BaseOptimizer):
         nesterov = torch._foreach_add(grads, diff, alpha=beta2)
         torch._foreach_mul_(exp_avg_sq, beta3)
         torch._foreach_addcmul_(exp_avg_sq, nesterov, nesterov, value=1.0 - beta3)
+        # (m / c1 + w d) / (sqrt(v) / c3 + eps) = (c3 / c1) (m + c1 w d) / (sqrt(v) + c3 eps): three passes fewer
         denom = torch._foreach_sqrt(exp_avg_sq)
-        torch._foreach_div_(denom, bias_correction3_sqrt)
-        torch._foreach_add_(denom, group['eps'])
-        update = torch._foreach_div(exp_avg, bias_correction1)
-        F.add_scaled_(update, exp_avg_diff, diff_weight)
-        torch._foreach_div_(update, denom)
+        torch._foreach_add_(denom, group['eps'] * bias_correction3_sqrt)
+        if isinstance(diff_weight, torch.Tensor):  # fused path: alpha= takes no tensor
+            update = torch._foreach_mul(exp_avg_diff, diff_weight * bias_correction1)
+            torch._foreach_add_(update, exp_avg)
+        else:
+            update = torch._foreach_add(exp_avg, exp_avg_diff, alpha=diff_weight * bias_correction1)
         if group['weight_decouple'] and wd > 0.0:
             torch._foreach_mul_(params, decay)
-        F.add_scaled_(params, update, -lr)
+        F.addcdiv_scaled_(params, update, denom, -lr * bias_correction3_sqrt / bias_correction1)
         if not group['weight_decouple'] and wd > 0.0:
             torch._foreach_div_(params, proximal)
         F.copy_(previous_grad, grads)
