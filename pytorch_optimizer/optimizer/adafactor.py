@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import torch
+from torch import Tensor
 
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_positive
@@ -138,27 +139,39 @@ class AdaFactor(BaseOptimizer):
             torch._foreach_clamp_min_(alpha, group['eps2'])
             torch._foreach_mul_(alpha, rho)
         if wd > 0.0 and not group['weight_decouple']:
-            grads = torch._foreach_add(grads, params, alpha=wd)
-        updates = []
-        for i, (g, row, col) in enumerate(zip(grads, exp_avg_sq_row, exp_avg_sq_col)):
-            g2 = g.square().add_(group['eps1'])
-            if g.dim() >= 2:
-                row.lerp_(g2.mean(dim=-1), 1.0 - beta2_t)
-                col.lerp_(g2.mean(dim=-2), 1.0 - beta2_t)
-                v_hat = (row / row.mean(dim=-1, keepdim=True)).unsqueeze(-1) * col.unsqueeze(-2)
+            grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'grad'))]
+        updates = self.scratch(grads, 'update')
+        for i, (g, row, col, u) in enumerate(zip(grads, exp_avg_sq_row, exp_avg_sq_col, updates)):
+            g2 = torch.mul(g, g, out=u)  # u holds g^2, then (dead after its means) the update
+            if g.dim() >= 2:  # mean(g^2 + eps1) as mean(g^2) + eps1
+                row.lerp_(g2.mean(dim=-1).add_(group['eps1']), 1.0 - beta2_t)
+                col.lerp_(g2.mean(dim=-2).add_(group['eps1']), 1.0 - beta2_t)
+                row_hat = row / row.mean(dim=-1, keepdim=True)
+                if exp_avg_sq_hat is None:  # g / sqrt(V) as rsqrt(R / mean(R)) rsqrt(C)^T * g: no full-size V
+                    torch.mul(row_hat.rsqrt_().unsqueeze(-1), col.rsqrt().unsqueeze(-2), out=u).mul_(g)
+                    continue
+                v_hat = torch.mul(row_hat.unsqueeze(-1), col.unsqueeze(-2), out=u)
             else:
-                v_hat = row.lerp_(g2, 1.0 - beta2_t)
+                v_hat = row.lerp_(g2.add_(group['eps1']), 1.0 - beta2_t)
             if exp_avg_sq_hat is not None:
-                v_hat = exp_avg_sq_hat[i].copy_(torch.maximum(exp_avg_sq_hat[i], v_hat))
-            updates.append(g * v_hat.rsqrt())
+                v_hat = torch.maximum(exp_avg_sq_hat[i], v_hat, out=exp_avg_sq_hat[i])
+            torch.rsqrt(v_hat, out=u).mul_(g)
         rms = torch._foreach_norm(updates)
         torch._foreach_div_(rms, [math.sqrt(u.numel()) * group['clip_threshold'] for u in updates])
         torch._foreach_clamp_min_(rms, 1.0)
         torch._foreach_div_(updates, rms)
-        if exp_avg is not None:
-            torch._foreach_lerp_(exp_avg, [u.to(m.dtype) for u, m in zip(updates, exp_avg)], 1.0 - beta1)
-            updates = [m.to(p.dtype) for m, p in zip(exp_avg, params)]
+        if exp_avg is not None:  # a momentum_dtype other than the parameters' is cast through dead buffers
+            same = exp_avg[0].dtype == updates[0].dtype
+            cast = updates if same else [b.copy_(u) for b, u in zip(self.scratch(exp_avg, 'cast'), updates)]
+            torch._foreach_lerp_(exp_avg, cast, 1.0 - beta1)
+            updates = exp_avg if same else [u.copy_(m) for u, m in zip(updates, exp_avg)]
         if wd > 0.0 and group['weight_decouple']:
-            decay = wd if group['fixed_decay'] else (torch._foreach_mul(alpha, wd) if scaled else alpha * wd)
-            torch._foreach_sub_(params, torch._foreach_mul(params, decay))
-        torch._foreach_sub_(params, torch._foreach_mul(updates, alpha))
+            decay = -wd if group['fixed_decay'] else (torch._foreach_mul(alpha, -wd) if scaled else -alpha * wd)
+            _add_scaled_(params, params, decay)
+        _add_scaled_(params, updates, torch._foreach_neg(alpha) if scaled else -alpha)
+
+
+def _add_scaled_(params: list[Tensor], others: list[Tensor], scales: float | list[Tensor]) -> None:
+    """``p += s * x`` in place, with one number for all or one 0-d tensor per parameter (a broadcast ``addcmul_``)."""
+    for i, (p, x) in enumerate(zip(params, others)):
+        p.addcmul_(x, scales[i]) if isinstance(scales, (list, tuple)) else p.add_(x, alpha=scales)

@@ -84,11 +84,17 @@ class PID(BaseOptimizer):
         # the previous gradient is created from the first gradient in _prepare
         return super().init_state(group, param, tuple(k for k in keys if k != 'grad_buffer'))
 
+    def is_elementwise(self, group: dict) -> bool:
+        """Plain SGD (no momentum, no weight decay) is one pass with no temporary: cache-sized slices of large
+        tensors would only add calls (measured ~15% on 20 MiB tensors), so whole tensors are batched instead."""
+        return super().is_elementwise(group) and (group['momentum'] > 0.0 or group['weight_decay'] > 0.0)
+
     def _prepare(self, group, params, grads, states):
-        wd = 0.0 if group['weight_decouple'] else group['weight_decay']
-        for p, g, state in zip(params, grads, states):
-            if group['momentum'] > 0.0 and 'grad_buffer' not in state:
-                state['grad_buffer'] = torch.add(g, p, alpha=wd) if wd else g.clone()
+        if group['momentum'] > 0.0:  # without momentum (plain SGD) there is no state: no loop over the tensors
+            wd = 0.0 if group['weight_decouple'] else group['weight_decay']
+            for p, g, state in zip(params, grads, states):
+                if 'grad_buffer' not in state:
+                    state['grad_buffer'] = torch.add(g, p, alpha=wd) if wd else g.clone()
         return {'lr': group['lr']}
 
     def _update(self, group, params, grads, i_buffer=None, d_buffer=None, grad_buffer=None, *, lr):

@@ -16,11 +16,12 @@ from pytorch_optimizer.registry import register_optimizer
 
 def _accumulators(acc: Tensor, shape: torch.Size) -> list[Tensor]:
     """Views of the flat state: one vector per dimension, shaped to broadcast along that dimension."""
-    if not shape:
-        return [acc.view(())]
+    if len(shape) <= 1:
+        return [acc if acc.shape == shape else acc.view(shape)]
     rank = len(shape)
     return [
-        a.view((1,) * i + (n,) + (1,) * (rank - 1 - i)) for i, (a, n) in enumerate(zip(acc.split(list(shape)), shape))
+        a.view((1,) * i + (n,) + (1,) * (rank - 1 - i))
+        for i, (a, n) in enumerate(zip(acc.split_with_sizes(shape), shape))
     ]
 
 
@@ -84,24 +85,33 @@ class SM3(BaseOptimizer):
 
     def _update(self, group, params, grads, accumulator, momentum_buffer=None):
         beta, momentum = group['beta'], group['momentum']
-        buffers = momentum_buffer if momentum > 0.0 else [None] * len(params)
-        for p, g, acc, buffer in zip(params, grads, accumulator, buffers):
-            accs = _accumulators(acc, g.shape)
-            nu = accs[0]
-            for a in accs[1:]:
-                nu = torch.minimum(nu, a)
-            # one full-size temporary per tensor, updated in place (never the state itself)
-            fresh = len(accs) > 1 and nu.shape == g.shape
-            if beta > 0.0:
-                nu = nu.mul_(beta) if fresh else nu.expand_as(g).mul(beta)
-            elif not fresh:
-                nu = nu.expand_as(g).clone()
-            nu.addcmul_(g, g, value=1.0 - beta)
+        nus = self.scratch(grads, 'nu')
+        covers = [_accumulators(acc, g.shape) for acc, g in zip(accumulator, grads)]
+        for nu, accs in zip(nus, covers):  # the smallest accumulator covering each coordinate
+            if len(accs) == 1:
+                nu.copy_(accs[0])
+                continue
+            low = accs[0]
+            for a in accs[1:-1]:
+                low = torch.minimum(low, a)
+            torch.minimum(low, accs[-1], out=nu)
+        if beta > 0.0:
+            torch._foreach_mul_(nus, beta)
+        torch._foreach_addcmul_(nus, grads, grads, value=1.0 - beta)
+        for nu, accs in zip(nus, covers):  # each accumulator takes the largest nu it covers
             for i, a in enumerate(accs):
-                dims = [j for j in range(g.dim()) if j != i]
-                row_max = nu.amax(dim=dims, keepdim=True) if dims else nu
-                torch.maximum(a, row_max, out=a) if beta > 0.0 else a.copy_(row_max)
-            update = nu.add_(group['eps']).rsqrt_().mul_(g)
-            if buffer is not None:
-                update = buffer.mul_(momentum).add_(update, alpha=1.0 - momentum)
-            p.add_(update, alpha=-group['lr'])
+                dims = [j for j in range(nu.dim()) if j != i]
+                if beta > 0.0:
+                    torch.maximum(a, nu.amax(dim=dims, keepdim=True) if dims else nu, out=a)
+                elif dims:
+                    torch.amax(nu, dim=dims, keepdim=True, out=a)
+                else:
+                    a.copy_(nu)
+        torch._foreach_add_(nus, group['eps'])
+        torch._foreach_rsqrt_(nus)  # the update g / sqrt(nu + eps) is g * rsqrt(nu + eps)
+        if momentum > 0.0:
+            torch._foreach_mul_(momentum_buffer, momentum)
+            torch._foreach_addcmul_(momentum_buffer, grads, nus, value=1.0 - momentum)
+            torch._foreach_add_(params, momentum_buffer, alpha=-group['lr'])
+        else:
+            torch._foreach_addcmul_(params, grads, nus, value=-group['lr'])
