@@ -45,6 +45,7 @@ REASONS: dict[str, str] = {
     ),
     'ranger': (
         'gradient centralization (on by default) makes the update non-elementwise: a centered copy of every '
-        'gradient; fused=True (which turns it off) is 5x the older release'
+        "gradient (into a buffer reused between steps; the older release centers p.grad in place, overwriting "
+        "the user's gradients); fused=True (which turns it off) is 5x the older release"
     ),
 }
