@@ -95,37 +95,33 @@ class Adai(BaseOptimizer):
         return state
 
     def _grads(self, group, params, grads):
+        """The gradients the moments see, in dead buffers where they change (``p.grad`` is the user's)."""
         if group['use_gc']:
-            grads = F.centralize_gradients(grads)
-        if group['weight_decouple'] or group['stable_weight_decay']:
+            grads = F.centralize_gradients(grads, out=self.scratch(grads, 'centered'))
+        wd = group['weight_decay']
+        if group['weight_decouple'] or group['stable_weight_decay'] or wd == 0.0:
             return grads
-        return self.apply_weight_decay(group, params, grads)
+        return [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
 
     def _second_moment_(self, group, exp_avg_sq, grads):
         beta2 = group['betas'][1]
         torch._foreach_mul_(exp_avg_sq, beta2)
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
 
-    def _second_moment_sums(self, group, exp_avg_sq, grads):
-        """The sum of each tensor's next second moment, computed on temporaries: the batched update repeats
-        it in place once the step is known to be finite. On CPU one tensor at a time, so each temporary stays
-        in cache."""
-        beta2 = group['betas'][1]
-        size = 1 if exp_avg_sq[0].device.type == 'cpu' else len(exp_avg_sq)
-        sums = []
-        for start in range(0, len(exp_avg_sq), size):
-            moments = torch._foreach_mul(exp_avg_sq[start : start + size], beta2)
-            chunk = grads[start : start + size]
-            torch._foreach_addcmul_(moments, chunk, chunk, value=1.0 - beta2)
-            sums += [v.sum() for v in moments]
-        return sums
+    def _second_moment_sum(self, group, exp_avg_sq, grads):
+        r"""The sum of the next second moment over the group, :math:`\beta_2 \sum v + (1-\beta_2) \sum g^2`, from
+        reductions only (no temporary, the state untouched): the batched update computes it in place once the
+        step is known to be finite."""
+        beta2, dtype = group['betas'][1], exp_avg_sq[0].dtype
+        sum_v, sum_g2 = F.ordered_sum([v.sum() for v in exp_avg_sq], dtype), F.ordered_sum(F.dots(grads, grads), dtype)
+        return beta2 * sum_v + (1.0 - beta2) * sum_g2
 
     def _prepare(self, group, params, grads, states):
         beta0, beta2 = group['betas']
         lr, bias_correction2 = group['lr'], self.bias_correction(beta2, group['step'])
         grads[:] = self._grads(group, params, grads)  # copies: p.grad is untouched
         exp_avg_sq = [s['exp_avg_sq'] for s in states]
-        total = F.ordered_sum(self._second_moment_sums(group, exp_avg_sq, grads), exp_avg_sq[0].dtype)
+        total = self._second_moment_sum(group, exp_avg_sq, grads)
         mean = total / (bias_correction2 * sum(v.numel() for v in exp_avg_sq))
         finite = torch.isfinite(mean)
         # a CPU flag is read for free: a non-finite mean skips the step instead of masking it (no snapshot)
@@ -151,22 +147,30 @@ class Adai(BaseOptimizer):
         if group['weight_decouple'] or group['stable_weight_decay']:
             F.apply_weight_decay(params, grads, lr, group['weight_decay'], True, group['fixed_decay'])
         self._second_moment_(group, exp_avg_sq, grads)
-        ratio = torch._foreach_div(exp_avg_sq, scale.to(params[0].dtype))
-        if d != 1.0:
-            torch._foreach_pow_(ratio, 1.0 / (3.0 - 2.0 * d))
-        torch._foreach_mul_(ratio, -beta0)
-        torch._foreach_add_(ratio, 1.0)
-        torch._foreach_clamp_min_(ratio, 0.0)
-        beta1 = torch._foreach_clamp_max(ratio, 1.0 - group['eps'])
+        dtype, eps = params[0].dtype, group['eps']
+        one = torch.ones((), dtype=dtype, device=params[0].device)
+        # beta1 = clamp(1 - beta0 (v / scale)^(1 / (3 - 2d)), 0, 1 - eps), then 1 - beta1, in dead buffers
+        beta1, weight = self.scratch(exp_avg_sq, 'beta1'), self.scratch(exp_avg_sq, 'weight')
+        scale = scale.to(dtype)
+        coef = -beta0 / scale
+        for v, b, w in zip(exp_avg_sq, beta1, weight):
+            if d == 1.0:
+                torch.mul(v, coef, out=b)
+            else:
+                torch.div(v, scale, out=b).pow_(1.0 / (3.0 - 2.0 * d)).mul_(-beta0)
+            b.add_(one).clamp_(0.0, 1.0 - eps)  # a 0-d tensor: a Python scalar costs a conversion per call
+            torch.sub(one, b, out=w)
         torch._foreach_mul_(beta1_prod, beta1)
-        weight = [1.0 - b for b in beta1]
-        if d != 1.0:
+        if d == 1.0:  # beta1 m + (1 - beta1) g in one pass
+            torch._foreach_lerp_(exp_avg, grads, weight)
+        else:
             torch._foreach_pow_(weight, d)
-        torch._foreach_mul_(exp_avg, beta1)
-        torch._foreach_addcmul_(exp_avg, weight, grads)
+            torch._foreach_mul_(exp_avg, beta1)
+            torch._foreach_addcmul_(exp_avg, weight, grads)
         # bf16 rounds 1 - eps to 1: a product still at 1 has m = 0, and 0 / tiny = 0 instead of 0 / 0
-        debias = torch._foreach_clamp_min([1.0 - b for b in beta1_prod], torch.finfo(params[0].dtype).tiny)
-        update = torch._foreach_div(exp_avg, debias)
-        F.add_scaled_(params, update, -step_size)
+        tiny = torch.full((), torch.finfo(dtype).tiny, dtype=dtype, device=one.device)
+        for q, w in zip(beta1_prod, weight):
+            torch.sub(one, q, out=w).clamp_min_(tiny)
+        F.addcdiv_scaled_(params, exp_avg, weight, -step_size)
         if masked:
             F.undo_unless_(params + exp_avg + exp_avg_sq + beta1_prod, before, finite)

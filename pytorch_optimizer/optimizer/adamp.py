@@ -11,24 +11,53 @@ import math
 import torch
 from torch import Tensor
 
-from pytorch_optimizer.base.functional import adanorm_grads, centralize_gradients
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
 
 
-def _project(p: Tensor, grad: Tensor, perturb: Tensor, delta: float, wd_ratio: float, eps: float):
-    """Remove the radial part of ``perturb`` where ``p`` looks scale-invariant (no host sync).
+def _views(params: list[Tensor], grads: list[Tensor], delta: float, eps: float) -> list[str | None]:
+    """Per tensor, which projection applies: ``None`` (none; always for tensors of one dimension or none, or empty),
+    ``'layer'`` (the layer view), or ``'test'`` (:func:`_projection`'s masked test decides).
 
-    The channel view (rows = output channels) is tried first, then the whole layer. Both radial parts
-    are ``p`` times a per-row coefficient, so one pass of row reductions (g.p, g.g, p.p, p.u) serves
-    both views and the projection is a single ``perturb - p * coef``; the conditions are 0-d tensors
-    applied with ``torch.where``. Returns the projected update (a new tensor) and the weight-decay
-    ratio (``wd_ratio`` where projected, else 1) as a 0-d tensor.
+    On accelerators (or compiled) every matrix is ``'test'``, without a host sync. On CPU a cheap test read on
+    the host (there is no device to wait for) spares the per-row pass in the usual case: the channel view
+    needs every row's cosine below its bound, so one of the first four rows above it (by a 1% margin, against
+    rounding) rules it out, and then the layer view's cosine, from flat dot products and norms, decides.
+    """
+    views = ['test' if p.dim() > 1 and p.numel() else None for p in params]
+    idx = [i for i, v in enumerate(views) if v]
+    if not idx or params[0].device.type != 'cpu' or torch.compiler.is_compiling():
+        return views
+    ps, gs = [params[i] for i in idx], [grads[i] for i in idx]
+    heads = [(g[:4].reshape(min(len(g), 4), -1), p[:4].reshape(min(len(p), 4), -1)) for g, p in zip(gs, ps)]
+    stats = [torch.stack([torch.linalg.vecdot(g, p), g.norm(dim=1), p.norm(dim=1)], dim=1) for g, p in heads]
+    stats.append(torch.stack(F.dots(gs, ps) + list(torch._foreach_norm(gs + ps))).view(3, -1).t())
+    values = iter(torch.cat(stats).tolist())  # (g.p, |g|, |p|) of the first rows of each tensor, then of each
+    firsts = [[next(values) for _ in range(len(g))] for g, _ in heads]
+    for i, p, rows, whole in zip(idx, ps, firsts, values):
+        if not all(_below(*row, 1.01 * delta / math.sqrt(p.numel() // len(p)), eps) for row in rows):
+            views[i] = 'layer' if _below(*whole, delta / math.sqrt(p.numel()), eps) else None
+    return views
+
+
+def _below(dot: float, x_norm: float, y_norm: float, bound: float, eps: float) -> bool:
+    """The cosine test ``|x.y| / (max(|x|, eps) max(|y|, eps)) < bound`` on the host (False for NaN)."""
+    return abs(dot) < bound * max(x_norm, eps) * max(y_norm, eps)
+
+
+def _projection(p: Tensor, grad: Tensor, update: Tensor, delta: float, wd_ratio: float, eps: float):
+    """The radial part of ``update`` where ``p`` looks scale-invariant, without a host sync.
+
+    The channel view (rows = output channels) is tried first, then the whole layer. Both radial parts are
+    ``p`` times a per-row coefficient, so one pass of row reductions (g.p, g.g, p.p, p.u) serves both views;
+    the conditions are 0-d tensors applied with ``torch.where``. Returns the coefficient ``coef`` (0 where
+    nothing is projected; the projected update is ``update - coef * p``), shaped to broadcast against ``p``,
+    and the weight-decay ratio (``wd_ratio`` where projected, else 1) as a 0-d tensor.
     """
     rows = p.shape[0]
-    p2, g2, u2 = p.reshape(rows, -1), grad.reshape(rows, -1), perturb.reshape(rows, -1)
-    # one read per operand, no product temporaries (measured 1.7x faster than mul().sum() per row)
+    p2, g2, u2 = p.reshape(rows, -1), grad.reshape(rows, -1), update.reshape(rows, -1)
     gp, pu = torch.linalg.vecdot(g2, p2, dim=1), torch.linalg.vecdot(p2, u2, dim=1)
     g_norm, p_norm = torch.linalg.vector_norm(g2, dim=1), torch.linalg.vector_norm(p2, dim=1)
     gg, pp = g_norm.square(), p_norm.square()
@@ -42,8 +71,28 @@ def _project(p: Tensor, grad: Tensor, perturb: Tensor, delta: float, wd_ratio: f
     coef = torch.where(
         channel, pu / (p_norm + eps) ** 2, torch.where(layer, pu.sum() / (layer_p_norm + eps) ** 2, zero)
     )
-    out = torch.addcmul(perturb, p, coef.reshape((rows,) + (1,) * (p.dim() - 1)), value=-1.0)
-    return out, torch.where(channel | layer, p.new_tensor(wd_ratio), p.new_tensor(1.0))
+    ratio = torch.where(channel | layer, p.new_tensor(wd_ratio), p.new_tensor(1.0))
+    return coef.reshape((rows,) + (1,) * (p.dim() - 1)), ratio
+
+
+def _decay_and_project_(params, grads, updates, views, group, alpha, decay) -> None:
+    r"""The multiplicative part of the step, in place: :math:`p \leftarrow p\,(1 - \mathrm{decay}\,\nu + \alpha c)`,
+    so that the caller's :math:`p - \alpha u` is the decayed parameter minus the projected update
+    :math:`\alpha (u - c\,p)` (:math:`c\,p` the radial part of :math:`u` on the view of :func:`_views`, :math:`\nu`
+    the decay ratio). ``updates`` are read where a view projects, never written."""
+    plain = []
+    for p, g, u, view in zip(params, grads, updates, views):
+        if view == 'layer':  # the coefficient of the layer view, one flat dot product
+            flat = p.reshape(-1)
+            coef = torch.dot(flat, u.reshape(-1)) / (torch.linalg.vector_norm(flat) + group['eps']) ** 2
+            p.mul_(1.0 - decay * group['wd_ratio'] + alpha * coef)
+        elif view:
+            coef, ratio = _projection(p, g, u, group['delta'], group['wd_ratio'], group['eps'])
+            p.mul_(1.0 - decay * ratio + alpha * coef)
+        else:
+            plain.append(p)
+    if decay != 0.0 and plain:
+        torch._foreach_mul_(plain, 1.0 - decay)
 
 
 @register_optimizer
@@ -125,28 +174,33 @@ class AdamP(BaseOptimizer):
     def _update(self, group, params, grads, exp_avg, exp_avg_sq, exp_grad_norm=None):
         beta1, beta2 = group['betas']
         step, lr, eps, wd = group['step'], group['lr'], group['eps'], group['weight_decay']
-        if group['use_gc']:
-            grads = centralize_gradients(grads)
-        if not group['weight_decouple']:
-            grads = self.apply_weight_decay(group, params, grads)
+        if group['use_gc']:  # centered copies in dead buffers (the gradients are the user's)
+            grads = F.centralize_gradients(grads, out=self.scratch(grads, 'centered'))
+        if not group['weight_decouple'] and wd != 0.0:
+            grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
         torch._foreach_lerp_(
-            exp_avg, adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads, 1.0 - beta1
+            exp_avg, F.adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads, 1.0 - beta1
         )
         torch._foreach_mul_(exp_avg_sq, beta2)
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
 
-        denom = torch._foreach_sqrt(exp_avg_sq)
-        torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta2, step)))
-        torch._foreach_add_(denom, eps)
-        perturb = torch._foreach_lerp(exp_avg, grads, 1.0 - beta1) if group['nesterov'] else exp_avg
-        perturb = list(torch._foreach_div(perturb, denom))
-
-        step_size = lr if group['adam_debias'] else lr / self.bias_correction(beta1, step)
+        numer = exp_avg
+        if group['nesterov']:
+            numer = [
+                torch.lerp(m, g, 1.0 - beta1, out=n) for m, g, n in zip(exp_avg, grads, self.scratch(grads, 'nag'))
+            ]
+        # m / (sqrt(v / bc2) + eps) = s m / (sqrt(v) + s eps) with s = sqrt(bc2): s joins the step size
+        s = math.sqrt(self.bias_correction(beta2, step))
+        step_size = s * (lr if group['adam_debias'] else lr / self.bias_correction(beta1, step))
         decay = (1.0 if group['fixed_decay'] else lr) * wd if group['weight_decouple'] else 0.0
-        for i, (p, g) in enumerate(zip(params, grads)):
-            ratio = 1.0
-            if p.dim() > 1:
-                perturb[i], ratio = _project(p, g, perturb[i], group['delta'], group['wd_ratio'], eps)
-            if decay != 0.0:
-                p.mul_(1.0 - decay * ratio)
-        torch._foreach_add_(params, perturb, alpha=-step_size)
+        denom = self.scratch(exp_avg_sq, 'denom')
+        for v, d in zip(exp_avg_sq, denom):
+            torch.sqrt(v, out=d)
+        torch._foreach_add_(denom, s * eps)
+        views = _views(params, grads, group['delta'], eps)
+        projected = [i for i, view in enumerate(views) if view]
+        updates = list(numer)  # the update m / denom, written out where it is projected
+        for i, u in zip(projected, self.scratch([numer[i] for i in projected], 'update')):
+            updates[i] = torch.div(numer[i], denom[i], out=u)
+        _decay_and_project_(params, grads, updates, views, group, step_size, decay)
+        torch._foreach_addcdiv_(params, numer, denom, value=-step_size)

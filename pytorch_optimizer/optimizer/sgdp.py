@@ -10,7 +10,7 @@ import torch
 
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
-from pytorch_optimizer.optimizer.adamp import _project
+from pytorch_optimizer.optimizer.adamp import _decay_and_project_, _views
 from pytorch_optimizer.registry import register_optimizer
 
 
@@ -87,26 +87,22 @@ class SGDP(BaseOptimizer):
         return self.state_keys if group['momentum'] > 0.0 else ()
 
     def _update(self, group, params, grads, momentum_buffer=None):
-        lr, momentum, wd, eps = group['lr'], group['momentum'], group['weight_decay'], group['eps']
-        if not group['weight_decouple']:
-            grads = self.apply_weight_decay(group, params, grads)
-        damp = 1.0 - group['dampening']
+        lr, momentum, wd = group['lr'], group['momentum'], group['weight_decay']
+        if not group['weight_decouple'] and wd != 0.0:  # g + wd p in dead buffers (the gradients are the user's)
+            grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
+        damp, scale = 1.0 - group['dampening'], 1.0
         if momentum > 0.0:
             torch._foreach_mul_(momentum_buffer, momentum)
             torch._foreach_add_(momentum_buffer, grads, alpha=damp)
+            perturb = momentum_buffer  # read, never written
             if group['nesterov']:
-                perturb = torch._foreach_add(grads, momentum_buffer, alpha=momentum)
-            else:
-                perturb = momentum_buffer  # _project returns new tensors, the buffer is never written
+                perturb = [
+                    torch.add(g, b, alpha=momentum, out=n)
+                    for g, b, n in zip(grads, momentum_buffer, self.scratch(grads, 'nesterov'))
+                ]
         else:  # official code: b = (1 - tau) g, and the nesterov direction is g + 0 * b
-            perturb = grads if group['nesterov'] or damp == 1.0 else torch._foreach_mul(grads, damp)
-        perturb = list(perturb)
-
+            perturb, scale = grads, (1.0 if group['nesterov'] else damp)  # the update is linear in the scale
         decay = (1.0 if group['fixed_decay'] else lr) * wd / (1.0 - momentum) if group['weight_decouple'] else 0.0
-        for i, (p, g) in enumerate(zip(params, grads)):
-            ratio = 1.0
-            if p.dim() > 1:
-                perturb[i], ratio = _project(p, g, perturb[i], group['delta'], group['wd_ratio'], eps)
-            if decay != 0.0:
-                p.mul_(1.0 - decay * ratio)
-        torch._foreach_add_(params, perturb, alpha=-lr)
+        views = _views(params, grads, group['delta'], group['eps'])
+        _decay_and_project_(params, grads, perturb, views, group, lr * scale, decay)
+        torch._foreach_add_(params, perturb, alpha=-lr * scale)

@@ -51,3 +51,12 @@ def test_projected_update_is_orthogonal_to_the_weights():
     radial = (delta * w).sum(1).abs() / (delta.norm(dim=1) * w.norm(dim=1))
     assert (radial < 1e-7).all(), radial  # only eps in the unit-vector normalization keeps it from 0
     assert (delta.norm(dim=1) > 1e-4).all()
+
+
+@pytest.mark.parametrize('masked', [False, True], ids=['cpu', 'masked'])
+def test_layer_view_projection_matches_reference(masked, monkeypatch):
+    from tests.optimizer.layer_view import layer_orthogonal_run
+
+    if masked:  # the accelerator path (a mask, no host read)
+        monkeypatch.setattr(torch.compiler, 'is_compiling', lambda: True)
+    layer_orthogonal_run(AdamP, adamp_step, {'lr': 1e-2, 'betas': (0.9, 0.999), 'eps': 1e-8, 'weight_decay': 0.1})

@@ -38,3 +38,12 @@ def test_update_has_no_radial_component_on_scale_invariant_weights():
         opt.step()
         radial = ((w.detach() - before) * before).sum(dim=1)
         torch.testing.assert_close(radial, torch.zeros(4, dtype=torch.float64), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize('masked', [False, True], ids=['cpu', 'masked'])
+def test_layer_view_projection_matches_reference(masked, monkeypatch):
+    from tests.optimizer.layer_view import layer_orthogonal_run
+
+    if masked:  # the accelerator path (a mask, no host read)
+        monkeypatch.setattr(torch.compiler, 'is_compiling', lambda: True)
+    layer_orthogonal_run(SGDP, sgdp_step, {'lr': 1e-2, 'weight_decay': 0.1, 'momentum': 0.9})
