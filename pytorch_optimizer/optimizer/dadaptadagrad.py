@@ -10,6 +10,7 @@ import math
 
 import torch
 
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.functional import all_finite, group_scalars, ordered_sum, zero_unless
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
@@ -85,33 +86,60 @@ class DAdaptAdaGrad(BaseOptimizer):
             state['x0'] = param.detach().clone()
         return state
 
-    def _weighted(self, group, tensors, alphas):
-        """Per tensor: sum(x^2 / (sqrt(a) + eps)) and ||x||_1."""
-        denom = torch._foreach_sqrt(alphas)
-        torch._foreach_add_(denom, group['eps'])
-        squares = torch._foreach_mul(tensors, tensors)
-        torch._foreach_div_(squares, denom)
-        return [x.sum() for x in squares], torch._foreach_norm(tensors, 1)
+    @staticmethod
+    def _denominators(alphas, eps, out):
+        """``out`` := sqrt(a) + eps."""
+        for a, y in zip(alphas, out):
+            torch.sqrt(a, out=y)
+        if eps:
+            torch._foreach_add_(out, eps)
+
+    @staticmethod
+    def _weighted(tensors, denoms, out):
+        """Per tensor sum(x^2 / denom), leaving ``out`` := x / denom."""
+        for x, y, z in zip(tensors, denoms, out):
+            torch.div(x, y, out=z)
+        return F.dots(tensors, out)
 
     def _prepare(self, group, params, grads, states):
-        wd = group['weight_decay']
+        # the parameter step needs d_k only, so it runs here, batch by batch, while the batch is in cache and
+        # s_k / (sqrt(a_k) + eps) is at hand: _update has nothing left to do
+        wd, eps = group['weight_decay'], group['eps']
         if wd and not group['weight_decouple']:
-            grads = torch._foreach_add(grads, params, alpha=wd)
+            grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
         ok = all_finite(grads)
         grads = zero_unless(ok, grads)
         names = ('d', 'gsq_weighted', 'sksq_weighted', 'skl1')
         d, gsq, sksq, skl1 = group_scalars(group, params[0], **dict(zip(names, (group['d0'], 0.0, 0.0, 0.0))))
         okf = ok.to(d.dtype)
         dlr = okf * d * group['lr']
+        decay = 1.0 - wd * (okf if group['fixed_decay'] else dlr) if wd and group['weight_decouple'] else None
+        weight = okf * (1.0 - group['momentum'])
+        # CPU, finite step, no momentum: theta_k = z_k is written directly instead of theta_{k-1} * 0 + z_k
+        assign = group['momentum'] == 0.0 and F.host_flag(ok)
         parts = {}  # index -> (g_sq, sksq change, skl1 change)
         for idx in self._batches(group, params):
-            g = [grads[i] for i in idx]
+            p, g, x0 = [params[i] for i in idx], [grads[i] for i in idx], [states[i]['x0'] for i in idx]
             sk, alpha = [states[i]['sk'] for i in idx], [states[i]['alpha_k'] for i in idx]
-            old_sq, old_l1 = self._weighted(group, sk, alpha)
+            denom, work = self.scratch(sk, 'denom'), self.scratch(sk, 'work')
+            self._denominators(alpha, eps, denom)
+            old_sq = self._weighted(sk, denom, work)
+            old_l1 = F.l1_norms(sk, work)
             torch._foreach_addcmul_(alpha, g, g)
-            g_sq, _ = self._weighted(group, g, alpha)
-            torch._foreach_add_(sk, torch._foreach_mul(g, dlr))
-            new_sq, new_l1 = self._weighted(group, sk, alpha)
+            self._denominators(alpha, eps, denom)
+            g_sq = self._weighted(g, denom, work)
+            torch._foreach_addcmul_(sk, g, [dlr] * len(g))
+            new_sq = self._weighted(sk, denom, work)  # work = s_k / (sqrt(a_k) + eps) = x0 - z_k
+            if assign:
+                for x, w, y in zip(p, work, x0):
+                    torch.sub(y, w, out=x)
+            else:
+                if decay is not None:
+                    torch._foreach_mul_(p, decay)
+                torch._foreach_sub_(work, x0)  # -z_k
+                torch._foreach_mul_(p, 1.0 - weight)
+                torch._foreach_addcmul_(p, work, [weight] * len(p), value=-1.0)
+            new_l1 = F.l1_norms(sk, work)
             for j, i in enumerate(idx):
                 parts[i] = (g_sq[j], new_sq[j] - old_sq[j], new_l1[j] - old_l1[j])
         n = range(len(params))
@@ -122,15 +150,6 @@ class DAdaptAdaGrad(BaseOptimizer):
         group['d'] = torch.where(ok & (skl1_new > 0) & torch.isfinite(d_new), d_new, d)
         for name, new, old in zip(names[1:], (gsq_new, sksq_new, skl1_new), (gsq, sksq, skl1)):
             group[name] = torch.where(ok, new, old)
-        return {'okf': okf, 'dlr': dlr}
 
-    def _update(self, group, params, grads, alpha_k, sk, x0, okf, dlr):
-        if group['weight_decay'] and group['weight_decouple']:
-            torch._foreach_mul_(params, 1.0 - group['weight_decay'] * (okf if group['fixed_decay'] else dlr))
-        denom = torch._foreach_sqrt(alpha_k)
-        torch._foreach_add_(denom, group['eps'])
-        z = torch._foreach_div(sk, denom)
-        torch._foreach_sub_(z, x0)  # -z
-        weight = okf * (1.0 - group['momentum'])
-        torch._foreach_mul_(params, 1.0 - weight)
-        torch._foreach_sub_(params, torch._foreach_mul(z, weight))
+    def _update(self, group, params, grads, alpha_k, sk, x0):
+        """Nothing: the step ran in :meth:`_prepare`."""

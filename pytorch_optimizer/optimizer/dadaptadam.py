@@ -85,11 +85,12 @@ class DAdaptAdam(BaseOptimizer):
         super().__init__(params, defaults)
 
     def _prepare(self, group, params, grads, states):
-        given = grads
+        # the whole step needs d_k only, so it runs here, batch by batch, while the batch is in cache: _update
+        # has nothing left to do
         beta1, beta2 = group['betas']
-        sqrt_beta2, step, wd = math.sqrt(beta2), group['step'], group['weight_decay']
+        sqrt_beta2, step, wd, eps = math.sqrt(beta2), group['step'], group['weight_decay'], group['eps']
         if wd and not group['weight_decouple']:
-            grads = torch._foreach_add(grads, params, alpha=wd)
+            grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
         ok = all_finite(grads)
         grads = zero_unless(ok, grads)
         d, numerator = group_scalars(group, params[0], d=group['d0'], numerator_weighted=0.0)
@@ -97,19 +98,32 @@ class DAdaptAdam(BaseOptimizer):
         scale = math.sqrt(1.0 - beta2**step) / (1.0 - beta1**step) if group['bias_correction'] else 1.0
         dlr = okf * d * (group['lr'] * scale)
         s_decay, s_scale = okf * sqrt_beta2 + (1.0 - okf), dlr * (1.0 - sqrt_beta2)
+        m_decay, m_scale, v_decay = okf * beta1 + (1.0 - okf), dlr * (1.0 - beta1), okf * beta2 + (1.0 - okf)
+        decay = 1.0 - wd * (okf if group['fixed_decay'] else dlr) if wd and group['weight_decouple'] else None
+        flag = F.host_flag(ok)  # CPU: read on the host instead of a mask pass
         dots, norms = {}, {}
         for idx in self._batches(group, params):
-            g = [grads[i] for i in idx]
-            s = [states[i]['s'] for i in idx]
-            weighted = torch._foreach_sqrt([states[i]['exp_avg_sq'] for i in idx])
-            torch._foreach_add_(weighted, group['eps'])
-            for x, w in zip(s, weighted):
+            p, g = [params[i] for i in idx], [grads[i] for i in idx]
+            s, m, v = ([states[i][k] for i in idx] for k in ('s', 'exp_avg', 'exp_avg_sq'))
+            denom = self.scratch(g, 'denom')
+            self._denominators(v, eps, denom)
+            for x, w in zip(s, denom):
                 torch.div(x, w, out=w)
-            dots.update(zip(idx, F.dots(g, weighted)))
+            dots.update(zip(idx, F.dots(g, denom)))
             torch._foreach_mul_(s, s_decay)
             torch._foreach_addcmul_(s, g, [s_scale] * len(s))
-            norms.update(zip(idx, F.l1_norms(s, weighted)))
-            del weighted  # freed before the next batch's is allocated: the allocator reuses its memory
+            norms.update(zip(idx, F.l1_norms(s, denom)))
+            torch._foreach_mul_(m, m_decay)
+            torch._foreach_addcmul_(m, g, [m_scale] * len(g))
+            torch._foreach_mul_(v, v_decay)
+            torch._foreach_addcmul_(v, g, g, value=1.0 - beta2)
+            if decay is not None:
+                torch._foreach_mul_(p, decay)
+            self._denominators(v, eps, denom)
+            if flag is None:
+                addcdiv_scaled_(p, m, denom, -ok.to(m[0].dtype))
+            elif flag:
+                torch._foreach_addcdiv_(p, m, denom, value=-1.0)
         n = range(len(params))
         numerator_new = sqrt_beta2 * numerator + (1.0 - sqrt_beta2) * dlr * ordered_sum([dots[i] for i in n], d.dtype)
         s_l1 = ordered_sum([norms[i] for i in n], d.dtype)
@@ -117,27 +131,13 @@ class DAdaptAdam(BaseOptimizer):
         d_new = torch.maximum(d, torch.minimum(d_hat, d * group['growth_rate']))
         group['d'] = torch.where(ok & (s_l1 > 0) & torch.isfinite(d_new), d_new, d)
         group['numerator_weighted'] = torch.where(ok, numerator_new, numerator)
-        given[:] = grads  # the masked / decayed copies (p.grad is untouched)
-        decay = 1.0 - wd * (okf if group['fixed_decay'] else dlr) if wd and group['weight_decouple'] else None
-        return {
-            'ok': ok,
-            'decay': decay,
-            'm_decay': okf * beta1 + (1.0 - okf),
-            'm_scale': dlr * (1.0 - beta1),
-            'v_decay': okf * beta2 + (1.0 - okf),
-        }
 
-    def _update(self, group, params, grads, s, exp_avg, exp_avg_sq, ok, decay, m_decay, m_scale, v_decay):
-        torch._foreach_mul_(exp_avg, m_decay)
-        torch._foreach_addcmul_(exp_avg, grads, [m_scale] * len(grads))
-        torch._foreach_mul_(exp_avg_sq, v_decay)
-        torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - group['betas'][1])
-        if decay is not None:
-            torch._foreach_mul_(params, decay)
-        denom = torch._foreach_sqrt(exp_avg_sq)
-        torch._foreach_add_(denom, group['eps'])
-        flag = F.host_flag(ok)  # CPU: read on the host instead of a mask pass
-        if flag is None:
-            addcdiv_scaled_(params, exp_avg, denom, -ok.to(exp_avg[0].dtype))
-        elif flag:
-            torch._foreach_addcdiv_(params, exp_avg, denom, value=-1.0)
+    @staticmethod
+    def _denominators(exp_avg_sq, eps, out):
+        """``out`` := sqrt(v) + eps."""
+        for v, y in zip(exp_avg_sq, out):
+            torch.sqrt(v, out=y)
+        torch._foreach_add_(out, eps)
+
+    def _update(self, group, params, grads, s, exp_avg, exp_avg_sq):
+        """Nothing: the step ran in :meth:`_prepare`."""

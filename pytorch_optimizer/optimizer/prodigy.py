@@ -103,12 +103,14 @@ class Prodigy(BaseOptimizer):
         return state
 
     def _prepare(self, group, params, grads, states):
-        given = grads
+        # the whole step runs here: a first pass over the batches takes the sums, a second one (after d_{k+1})
+        # updates the moments and the parameters, each batch reusing its scratch buffer of the first pass;
+        # _update has nothing left to do
         beta1, beta2 = group['betas']
         beta3 = math.sqrt(beta2) if group['beta3'] is None else group['beta3']
         step, wd, d0 = group['step'], group['weight_decay'], group['d0']
         if wd and not group['weight_decouple']:
-            grads = torch._foreach_add(grads, params, alpha=wd)
+            grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
         ok = all_finite(grads)
         grads = zero_unless(ok, grads)
         d, d_max, numerator = group_scalars(group, params[0], d=d0, d_max=d0, d_numerator=0.0)
@@ -117,15 +119,19 @@ class Prodigy(BaseOptimizer):
         dlr = okf * d * (group['lr'] * scale)
         s_rate = (d / d0) * (okf * d if group['safeguard_warmup'] else dlr)
         s_decay = okf * beta3 + (1.0 - okf)
-        parts = {}
+        m_decay, m_scale = okf * beta1 + (1.0 - okf), d * (1.0 - beta1)
+        v_decay, v_scale = okf * beta2 + (1.0 - okf), d * d * (1.0 - beta2)
+        parts, batches = {}, []
         for idx in self._batches(group, params):
             g, s = [grads[i] for i in idx], [states[i]['s'] for i in idx]
-            dist = torch._foreach_sub([states[i]['p0'] for i in idx], [params[i] for i in idx])
-            dots = F.dots(dist, g)
+            work = self.scratch(g, 'work')
+            batches.append((idx, g, work))
+            for x, y, w in zip([states[i]['p0'] for i in idx], [params[i] for i in idx], work):
+                torch.sub(x, y, out=w)  # theta_0 - theta_{k-1}
+            dots = F.dots(work, g)
             torch._foreach_mul_(s, s_decay)
             torch._foreach_addcmul_(s, g, [s_rate] * len(g))
-            parts.update(zip(idx, zip(dots, F.l1_norms(s, dist))))
-            del dist  # freed before the next batch's is allocated: the allocator reuses its memory
+            parts.update(zip(idx, zip(dots, F.l1_norms(s, work))))
         n = range(len(params))
         numerator_new = beta3 * numerator + (d / d0) * dlr * ordered_sum([parts[i][0] for i in n], d.dtype)
         denominator = ordered_sum([parts[i][1] for i in n], d.dtype)
@@ -133,32 +139,38 @@ class Prodigy(BaseOptimizer):
         valid = ok & (denominator > 0) & torch.isfinite(d_hat)
         d_max_new = torch.where(valid, torch.maximum(d_max, d_hat), d_max)
         d_new = torch.where(valid & (d == d0), torch.maximum(d, d_hat), d)
-        group['d'] = torch.where(valid, torch.minimum(d_max_new, d_new * group['growth_rate']), d)
+        d_new = group['d'] = torch.where(valid, torch.minimum(d_max_new, d_new * group['growth_rate']), d)
         group['d_max'] = d_max_new
         group['d_numerator'] = torch.where(ok, numerator_new, numerator)
-        given[:] = grads  # the masked / decayed copies (p.grad is untouched)
-        return {
-            'decay': 1.0 - wd * (okf if group['fixed_decay'] else dlr) if wd and group['weight_decouple'] else None,
-            'm_decay': okf * beta1 + (1.0 - okf),
-            'm_scale': d * (1.0 - beta1),
-            'v_decay': okf * beta2 + (1.0 - okf),
-            'v_scale': d * d * (1.0 - beta2),
-            'dlr': dlr,
-        }
+        decay = 1.0 - wd * (okf if group['fixed_decay'] else dlr) if wd and group['weight_decouple'] else None
+        eps = d_new * group['eps']
+        for idx, batch_grads, work in batches:
+            moments = ([states[i][k] for i in idx] for k in ('exp_avg', 'exp_avg_sq'))
+            for p, g, m, v, denom in self._slices([params[i] for i in idx], batch_grads, *moments, work):
+                torch._foreach_mul_(m, m_decay)
+                torch._foreach_addcmul_(m, g, [m_scale] * len(g))
+                torch._foreach_mul_(v, v_decay)
+                for x, w in zip(g, denom):
+                    torch.mul(x, x, out=w)
+                torch._foreach_addcmul_(v, denom, [v_scale] * len(g))
+                if decay is not None:
+                    torch._foreach_mul_(p, decay)
+                for x, y in zip(v, denom):
+                    torch.sqrt(x, out=y)
+                torch._foreach_add_(denom, eps)
+                for x, y in zip(m, denom):
+                    torch.div(x, y, out=y)
+                torch._foreach_addcmul_(p, denom, [dlr] * len(p), value=-1.0)
 
-    def _update(
-        self, group, params, grads, s, p0, exp_avg, exp_avg_sq, decay, m_decay, m_scale, v_decay, v_scale, dlr
-    ):
-        torch._foreach_mul_(exp_avg, m_decay)
-        torch._foreach_addcmul_(exp_avg, grads, [m_scale] * len(grads))
-        torch._foreach_mul_(exp_avg_sq, v_decay)
-        denom = torch._foreach_mul(grads, grads)
-        torch._foreach_addcmul_(exp_avg_sq, denom, [v_scale] * len(grads))
-        if decay is not None:
-            torch._foreach_mul_(params, decay)
-        for x, y in zip(exp_avg_sq, denom):
-            torch.sqrt(x, out=y)
-        torch._foreach_add_(denom, group['d'] * group['eps'])
-        for x, y in zip(exp_avg, denom):
-            torch.div(x, y, out=y)
-        torch._foreach_addcmul_(params, denom, [dlr] * len(params), value=-1.0)
+    def _slices(self, *lists):
+        """``lists`` (one batch), with a single large contiguous tensor cut into cache-sized slices: the moment
+        and parameter updates are elementwise, and each slice then stays in cache through all of them."""
+        first = lists[0][0]
+        whole = len(lists[0]) > 1 or first.numel() <= self.cache_chunk or F.is_dtensor(first)
+        if whole or not all(x[0].is_contiguous() for x in lists):
+            return [lists]
+        flats, size = [x[0].view(-1) for x in lists], self.cache_chunk
+        return [tuple([f[a : a + size]] for f in flats) for a in range(0, first.numel(), size)]
+
+    def _update(self, group, params, grads, s, p0, exp_avg, exp_avg_sq):
+        """Nothing: the step ran in :meth:`_prepare`."""
