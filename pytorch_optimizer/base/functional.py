@@ -200,6 +200,16 @@ def scratch(store: dict, tensors: list[Tensor], slot: str) -> list[Tensor]:
     return out
 
 
+def cache_slices(tensors: list[Tensor], chunk: int) -> list[list[Tensor]]:
+    """Aligned slices of at most ``chunk`` elements of same-shaped tensors (flat views, so in-place updates
+    reach the tensors), for an elementwise update that then stays in cache; ``[tensors]`` itself when they
+    are small, not all contiguous, or sharded (a ``DTensor``'s local shard is not a plain view)."""
+    if tensors[0].numel() <= chunk or is_dtensor(tensors[0]) or not all(t.is_contiguous() for t in tensors):
+        return [tensors]
+    flats = [t.view(-1) for t in tensors]
+    return [[f[a : a + chunk] for f in flats] for a in range(0, flats[0].numel(), chunk)]
+
+
 def host_flag(ok: Tensor) -> bool | None:
     """The 0-d bool ``ok`` read on the host where that costs nothing (a CPU tensor, eager), else ``None``:
     the caller then masks on the device, without a host sync."""

@@ -269,14 +269,7 @@ class BaseOptimizer(Optimizer):
         batch: tuple[list, list, dict[str, list]] = ([], [], {k: [] for k in keys})
         size = 0
         for p, g, state in zip(params, grads, states):
-            tensors = [p, g, *(state[k] for k in keys)]
-            # sharded (DTensor) parameters are never sliced: their local shard is not a plain view
-            if p.numel() > chunk and not _is_dtensor(p) and all(t.is_contiguous() for t in tensors):
-                flats = [t.view(-1) for t in tensors]
-                pieces = [[f[a : a + chunk] for f in flats] for a in range(0, p.numel(), chunk)]
-            else:
-                pieces = [tensors]
-            for piece in pieces:
+            for piece in F.cache_slices([p, g, *(state[k] for k in keys)], chunk):
                 batch[0].append(piece[0])
                 batch[1].append(piece[1])
                 for k, t in zip(keys, piece[2:]):

@@ -165,12 +165,9 @@ class Prodigy(BaseOptimizer):
     def _slices(self, *lists):
         """``lists`` (one batch), with a single large contiguous tensor cut into cache-sized slices: the moment
         and parameter updates are elementwise, and each slice then stays in cache through all of them."""
-        first = lists[0][0]
-        whole = len(lists[0]) > 1 or first.numel() <= self.cache_chunk or F.is_dtensor(first)
-        if whole or not all(x[0].is_contiguous() for x in lists):
+        if len(lists[0]) > 1:
             return [lists]
-        flats, size = [x[0].view(-1) for x in lists], self.cache_chunk
-        return [tuple([f[a : a + size]] for f in flats) for a in range(0, first.numel(), size)]
+        return [tuple([t] for t in piece) for piece in F.cache_slices([x[0] for x in lists], self.cache_chunk)]
 
     def _update(self, group, params, grads, s, p0, exp_avg, exp_avg_sq):
         """Nothing: the step ran in :meth:`_prepare`."""

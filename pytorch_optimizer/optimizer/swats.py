@@ -10,18 +10,10 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads
+from pytorch_optimizer.base.functional import adanorm_grads, cache_slices, is_dtensor
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
-
-
-def _pieces(tensors, chunk):
-    """Aligned cache-sized slices of same-shaped tensors (the whole tensors when small or not contiguous)."""
-    if tensors[0].numel() <= chunk or not all(t.is_contiguous() for t in tensors):
-        return [tensors]
-    flats = [t.view(-1) for t in tensors]
-    return [[f[a : a + chunk] for f in flats] for a in range(0, flats[0].numel(), chunk)]
 
 
 @register_optimizer
@@ -112,7 +104,8 @@ class SWATS(BaseOptimizer):
         beta1, beta2 = group['betas']
         step, eps = group['step'], group['eps']
         grads = self.apply_weight_decay(group, params, grads)
-        if params[0].device.type == 'cpu' and not torch.compiler.is_compiling():  # else: masks (accelerators)
+        # CPU: host reads and cache-sized slices; accelerators, compiled code and sharded (DTensor) tensors: masks
+        if params[0].device.type == 'cpu' and not torch.compiler.is_compiling() and not is_dtensor(params[0]):
             self._update_cpu(group, params, grads, exp_avg, exp_avg_sq, momentum_buffer, exp_avg2, sgd_lr,
                              max_exp_avg_sq, exp_grad_norm)  # fmt: skip
             return
@@ -185,7 +178,7 @@ class SWATS(BaseOptimizer):
             # Adam phase: the momentum buffer and the SGD step stay 0
             adam.append(i)
             pg, pp = [], []
-            for xp, gp, mgp, mp, vp, vmaxp in _pieces([p, g, mg, m, v, vmax], self.cache_chunk):
+            for xp, gp, mgp, mp, vp, vmaxp in cache_slices([p, g, mg, m, v, vmax], self.cache_chunk):
                 mp.lerp_(mgp, 1.0 - beta1)
                 vp.mul_(beta2).addcmul_(gp, gp, value=1.0 - beta2)
                 if group['ams_bound']:
