@@ -38,9 +38,12 @@ def apply_weight_decay(
     return torch._foreach_add(grads, params, alpha=weight_decay)
 
 
-def add_scaled_(tensors: list[Tensor], others: list[Tensor], alpha: float | Tensor) -> None:
-    """``tensors += alpha * others`` in place, with ``alpha`` a float (eager) or a 0-d tensor (fused path)."""
-    if isinstance(alpha, Tensor):
+def add_scaled_(tensors: list[Tensor], others: list[Tensor], alpha: float | Tensor | list[Tensor]) -> None:
+    """``tensors += alpha * others`` in place, with ``alpha`` a float (eager), a 0-d tensor (fused path) or
+    one 0-d tensor per tensor (a broadcast ``addcmul_``, no temporary)."""
+    if isinstance(alpha, (list, tuple)):
+        torch._foreach_addcmul_(tensors, others, list(alpha))
+    elif isinstance(alpha, Tensor):
         torch._foreach_add_(tensors, torch._foreach_mul(others, alpha))
     else:
         torch._foreach_add_(tensors, others, alpha=alpha)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import Tensor
 
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_positive
 from pytorch_optimizer.registry import register_optimizer
@@ -167,11 +167,5 @@ class AdaFactor(BaseOptimizer):
             updates = exp_avg if same else [u.copy_(m) for u, m in zip(updates, exp_avg)]
         if wd > 0.0 and group['weight_decouple']:
             decay = -wd if group['fixed_decay'] else (torch._foreach_mul(alpha, -wd) if scaled else -alpha * wd)
-            _add_scaled_(params, params, decay)
-        _add_scaled_(params, updates, torch._foreach_neg(alpha) if scaled else -alpha)
-
-
-def _add_scaled_(params: list[Tensor], others: list[Tensor], scales: float | list[Tensor]) -> None:
-    """``p += s * x`` in place, with one number for all or one 0-d tensor per parameter (a broadcast ``addcmul_``)."""
-    for i, (p, x) in enumerate(zip(params, others)):
-        p.addcmul_(x, scales[i]) if isinstance(scales, (list, tuple)) else p.add_(x, alpha=scales)
+            F.add_scaled_(params, params, decay)
+        F.add_scaled_(params, updates, torch._foreach_neg(alpha) if scaled else -alpha)
