@@ -23,6 +23,16 @@ def test_cpu_buffers_are_reused_and_grow_to_the_largest_tensor():
     assert F.scratch(store, [torch.ones(2, dtype=torch.float64)], 'u')[0].dtype == torch.float64
 
 
+def test_views_are_cached_per_shapes_and_dropped_when_a_buffer_grows():
+    store: dict = {}
+    first = F.scratch(store, [torch.ones(2, 3), torch.ones(4)], 'u')
+    again = F.scratch(store, [torch.ones(2, 3), torch.ones(4)], 'u')
+    assert again is not first and all(a is b for a, b in zip(first, again))  # the same views, a new list
+    F.scratch(store, [torch.ones(9)], 'u')  # position 0 grows: cached views of the old buffer go
+    after = F.scratch(store, [torch.ones(2, 3), torch.ones(4)], 'u')
+    assert after[0].data_ptr() == store['u', 0, torch.float32].data_ptr() and after[0].shape == (2, 3)
+
+
 def test_scratch_is_not_state_and_survives_pickling():
     p = torch.nn.Parameter(torch.ones(3))
     opt = AdaBelief([p])

@@ -189,18 +189,27 @@ def scratch(store: dict, tensors: list[Tensor], slot: str) -> list[Tensor]:
     On CPU (eager, plain tensors) they are views of flat buffers kept in ``store`` under ``(slot, position,
     dtype)`` and reused every step, grown but never shrunk: a fresh temporary of a few MiB is returned to
     the system when freed and page-faults back in on the next step (~1 us per 4 KiB page, several times
-    the cost of the pass that fills it). Elsewhere they are fresh ``empty_like`` tensors: the CUDA caching
-    allocator already reuses memory, and a compiled update allocates none. Callers never keep them.
+    the cost of the pass that fills it); the views themselves are cached per slot and shapes, so callers
+    must not resize them (an ``out=`` of another shape). Elsewhere they are fresh ``empty_like`` tensors:
+    the CUDA caching allocator already reuses memory, and a compiled update allocates none. Callers never
+    keep them.
     """
     if not tensors or tensors[0].device.type != 'cpu' or torch.compiler.is_compiling() or is_dtensor(tensors[0]):
         return [torch.empty_like(t) for t in tensors]
-    out = []
-    for i, t in enumerate(tensors):
-        buf = store.get((slot, i, t.dtype))
-        if buf is None or buf.numel() < t.numel():
-            buf = store[slot, i, t.dtype] = torch.empty(t.numel(), dtype=t.dtype)
-        out.append(buf[: t.numel()].view(t.shape))
-    return out
+    views = store.setdefault('views', {})  # the views of one call, cached by shapes: a view costs ~4 us
+    key = (slot, *[(t.shape, t.dtype) for t in tensors])
+    if key not in views:
+        if len(views) >= 4096:  # batch layouts that keep changing: start afresh rather than grow
+            views.clear()
+        out = []
+        for i, t in enumerate(tensors):
+            buf = store.get((slot, i, t.dtype))
+            if buf is None or buf.numel() < t.numel():
+                buf = store[slot, i, t.dtype] = torch.empty(t.numel(), dtype=t.dtype)
+                views.clear()  # views of the smaller buffer would keep it alive
+            out.append(buf[: t.numel()].view(t.shape))
+        views[key] = out
+    return list(views[key])
 
 
 def cache_slices(tensors: list[Tensor], chunk: int) -> list[list[Tensor]]:

@@ -164,31 +164,38 @@ class BaseOptimizer(Optimizer):
     def _gather(self, group: dict[str, Any]) -> tuple[list[Tensor], list[Tensor], list[dict[str, Tensor]]]:
         params, grads, states = [], [], []
         keys = self.state_keys_for(group)
+        wanted = frozenset(keys)
+        state_of = self.state
         for p in group['params']:
             grad = p.grad
             if grad is None:
                 continue
-            if not self.supports_fsdp and _is_dtensor(p):
-                raise NotImplementedError(
-                    f'{owner_name(self)} does not support FSDP2-sharded (DTensor) parameters: its update needs '
-                    'whole-tensor statistics; use DistributedDataParallel or ZeroRedundancyOptimizer instead'
-                )
-            if grad.is_sparse and not self.supports_sparse:
-                raise NoSparseGradientError(owner_name(self))
-            if torch.is_complex(p):
-                if not self.supports_complex:
-                    raise NoComplexParameterError(owner_name(self))
-                p, grad, key = torch.view_as_real(p), torch.view_as_real(grad), p
-            else:
-                key = p
-            state = self.state[key]
-            missing = tuple(k for k in keys if k not in state)
-            if missing:
-                state.update(self.init_state(group, p, missing))
+            key = p
+            if grad.is_sparse or p.is_complex() or not self.supports_fsdp:  # rare cases, checked in turn
+                p, grad = self._special(p, grad)
+            state = state_of[key]
+            if not wanted <= state.keys():
+                state.update(self.init_state(group, p, tuple(k for k in keys if k not in state)))
             params.append(p)
             grads.append(grad)
             states.append(state)
         return params, grads, states
+
+    def _special(self, p: Tensor, grad: Tensor) -> tuple[Tensor, Tensor]:
+        """Checks of :meth:`_gather` for a sparse gradient, a complex parameter (its real view is
+        optimized) or, where FSDP is unsupported, a sharded one."""
+        if not self.supports_fsdp and _is_dtensor(p):
+            raise NotImplementedError(
+                f'{owner_name(self)} does not support FSDP2-sharded (DTensor) parameters: its update needs '
+                'whole-tensor statistics; use DistributedDataParallel or ZeroRedundancyOptimizer instead'
+            )
+        if grad.is_sparse and not self.supports_sparse:
+            raise NoSparseGradientError(owner_name(self))
+        if p.is_complex():
+            if not self.supports_complex:
+                raise NoComplexParameterError(owner_name(self))
+            return torch.view_as_real(p), torch.view_as_real(grad)
+        return p, grad
 
     def _batches(self, group: dict[str, Any], params: list[Tensor]) -> list[list[int]]:
         foreach = group['foreach']
@@ -266,20 +273,26 @@ class BaseOptimizer(Optimizer):
         """Yield (params, grads, states) batches of about ``cache_chunk`` elements: small tensors are
         grouped, large contiguous ones sliced (views, so in-place updates reach the tensors)."""
         chunk = self.cache_chunk
-        batch: tuple[list, list, dict[str, list]] = ([], [], {k: [] for k in keys})
+        batch_p, batch_g, batch_s = [], [], [[] for _ in keys]
         size = 0
         for p, g, state in zip(params, grads, states):
-            for piece in F.cache_slices([p, g, *(state[k] for k in keys)], chunk):
-                batch[0].append(piece[0])
-                batch[1].append(piece[1])
-                for k, t in zip(keys, piece[2:]):
-                    batch[2][k].append(t)
-                size += piece[0].numel()
+            n = p.numel()
+            pieces = (
+                [[p, g, *(state[k] for k in keys)]]
+                if n <= chunk
+                else F.cache_slices([p, g, *(state[k] for k in keys)], chunk)
+            )
+            for piece in pieces:
+                batch_p.append(piece[0])
+                batch_g.append(piece[1])
+                for column, t in zip(batch_s, piece[2:]):
+                    column.append(t)
+                size += piece[0].numel() if n > chunk else n
                 if size >= chunk:
-                    yield batch
-                    batch, size = ([], [], {k: [] for k in keys}), 0
-        if batch[0]:
-            yield batch
+                    yield batch_p, batch_g, dict(zip(keys, batch_s))
+                    batch_p, batch_g, batch_s, size = [], [], [[] for _ in keys], 0
+        if batch_p:
+            yield batch_p, batch_g, dict(zip(keys, batch_s))
 
     def _prepare(
         self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor], states: list[dict[str, Tensor]]
@@ -326,7 +339,8 @@ class BaseOptimizer(Optimizer):
 
     def scratch_nbytes(self) -> int:
         """Bytes held by :meth:`scratch` buffers (memory outside the state that persists between steps)."""
-        return sum(b.numel() * b.element_size() for b in self.__dict__.get('_scratch_buffers', {}).values())
+        buffers = self.__dict__.get('_scratch_buffers', {})
+        return sum(b.numel() * b.element_size() for key, b in buffers.items() if key != 'views')
 
     @staticmethod
     def bias_correction(beta: float, step: int) -> float:
