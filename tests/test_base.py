@@ -98,3 +98,19 @@ def test_plugins_and_hooks_work_on_zoo_optimizers():
     assert calls == ['pre'] and torch.allclose(p.grad.mean(dim=1), torch.zeros(4), atol=1e-6)
     handle.remove()
     assert len(opt._optimizer_step_pre_hooks) == 1
+
+
+def test_all_finite_and_ordered_sum():
+    from pytorch_optimizer.base import functional as F
+
+    finite = [torch.ones(3), torch.zeros(2, 2), torch.empty(0)]
+    assert F.all_finite(finite) and F.all_finite([torch.empty(0)])
+    for bad in (float('nan'), float('inf'), -float('inf')):
+        assert not F.all_finite([*finite, torch.tensor([1.0, bad])])
+    assert F.all_finite([torch.full((2,), 6e4, dtype=torch.float16), torch.ones(2, dtype=torch.float64)])
+    # mixed dtypes: each partial is cast to the requested dtype before the sum (exactly, as a loop would)
+    partials = [torch.tensor(0.1, dtype=torch.float64), torch.tensor(1.5, dtype=torch.bfloat16), torch.tensor(3e-8)]
+    for dtype in (torch.float32, torch.float64):
+        expected = torch.stack([v.to(dtype) for v in partials]).sum()
+        total = F.ordered_sum(partials, dtype)
+        assert total.dtype == dtype and torch.equal(total, expected)
