@@ -130,8 +130,11 @@ class _Plan:
         return keys == self.keys and _pointers(params, states, keys) == self.ptrs
 
 
-def _pointers(params: list[Tensor], states: list[dict[str, Tensor]], keys) -> list[tuple]:
-    return [(p.data_ptr(), p.numel(), p.dtype, *(s[k].data_ptr() for k in keys)) for p, s in zip(params, states)]
+def _pointers(params: list[Tensor], states: list[dict[str, Tensor]], keys) -> list:
+    pointers = [p.data_ptr() for p in params] + [p.numel() for p in params] + [p.dtype for p in params]
+    for k in keys:
+        pointers += [s[k].data_ptr() for s in states]
+    return pointers
 
 
 def _plan(optimizer: Any, group: dict[str, Any], params, grads, states, keys) -> _Plan:
@@ -173,7 +176,7 @@ def fused_step(
             if bucket not in tensors:
                 tensors[bucket] = (static_group(group, ref), as_tensors(shared, ref))
             fixed, scalars = tensors[bucket]
-            batch_grads = [_flat(grads[i]) for i in batch.idx] + batch.pad_grads
+            batch_grads = [_flat(g) for g in map(grads.__getitem__, batch.idx)] + batch.pad_grads
             update(proxy, fixed, batch.params, batch_grads, **batch.states, **scalars)
     for idx in plan.eager:
         batch_states = {k: [states[i][k] for i in idx] for k in keys}
