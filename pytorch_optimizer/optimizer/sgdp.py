@@ -10,7 +10,7 @@ import torch
 
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
-from pytorch_optimizer.optimizer.adamp import _decay_and_project_, _views
+from pytorch_optimizer.optimizer._projection import _decay_and_project_, _views
 from pytorch_optimizer.registry import register_optimizer
 
 
