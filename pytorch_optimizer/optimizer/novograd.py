@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import copy_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative
 from pytorch_optimizer.registry import register_optimizer
@@ -78,17 +77,18 @@ class NovoGrad(BaseOptimizer):
         wd = group['weight_decay']
         if group['weight_decouple']:
             self.apply_weight_decay(group, params, grads)
-        norms_sq = torch._foreach_norm(grads)
-        torch._foreach_mul_(norms_sq, norms_sq)
+        # the per-tensor scalars of the batch as one vector: a few small ops instead of several per tensor
+        n = torch.stack(torch._foreach_norm(grads))
+        n.mul_(n)
+        v = torch.stack(exp_avg_sq)
         # first step of a tensor (v still 0): v = |g|^2 instead of the average
-        new = [torch.where(v == 0, n, beta2 * v + (1.0 - beta2) * n) for v, n in zip(exp_avg_sq, norms_sq)]
-        copy_(exp_avg_sq, new)
+        v = torch.where(v == 0, n, beta2 * v + (1.0 - beta2) * n)
+        torch._foreach_copy_(exp_avg_sq, v.unbind())
+        denom = v.sqrt_().add_(group['eps']).unbind()
 
-        denom = torch._foreach_sqrt(exp_avg_sq)
-        torch._foreach_add_(denom, group['eps'])
-        normalized = torch._foreach_div(grads, denom)
-        if not group['weight_decouple'] and wd > 0.0:
-            torch._foreach_add_(normalized, params, alpha=wd)
+        c = 1.0 - beta1 if group['grad_averaging'] else 1.0
         torch._foreach_mul_(exp_avg, beta1)
-        torch._foreach_add_(exp_avg, normalized, alpha=1.0 - beta1 if group['grad_averaging'] else 1.0)
+        torch._foreach_addcdiv_(exp_avg, grads, denom, value=c)  # + c g / (sqrt(v) + eps): no temporary
+        if not group['weight_decouple'] and wd > 0.0:
+            torch._foreach_add_(exp_avg, params, alpha=c * wd)  # + c wd theta_{t-1} (the paper's decay)
         torch._foreach_add_(params, exp_avg, alpha=-group['lr'])

@@ -11,7 +11,7 @@ import math
 import torch
 
 from pytorch_optimizer.base import functional as F
-from pytorch_optimizer.base.functional import all_finite, group_scalars, ordered_sum, zero_unless
+from pytorch_optimizer.base.functional import all_finite, group_scalars, host_flag, ordered_sum, zero_unless
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -35,7 +35,7 @@ class Prodigy(BaseOptimizer):
     update: ``d_max`` tracks the largest estimate, the first step may jump straight to it). With
     ``safeguard_warmup`` :math:`s_k` accumulates :math:`\tfrac{d_k}{d_0} d_k g_k` (no :math:`\eta c_k`). The sums run
     over the whole group and live as 0-d tensors in the group (``d``, ``d_max``, ``d_numerator``): no host
-    sync. A non-finite gradient anywhere skips the step (masked).
+    sync. A non-finite gradient anywhere skips the step: nothing changes.
 
     Args:
         params: parameters or parameter groups.
@@ -77,12 +77,7 @@ class Prodigy(BaseOptimizer):
         maximize: bool = False,
         foreach: bool | None = None,
     ) -> None:
-        flags = ('weight_decouple', 'fixed_decay', 'bias_correction', 'safeguard_warmup')
-        defaults = {
-            k: check_bool(self, k, v)
-            for k, v in zip(flags, (weight_decouple, fixed_decay, bias_correction, safeguard_warmup))
-        }
-        defaults.update(
+        defaults = dict(
             lr=check_lr(self, lr),
             betas=check_betas(self, betas),
             beta3=None if beta3 is None else check_range(self, 'beta3', beta3, 0.0, 1.0),
@@ -90,6 +85,10 @@ class Prodigy(BaseOptimizer):
             d_coef=check_range(self, 'd_coef', d_coef, 0.0, math.inf, low_inclusive=False),
             growth_rate=check_range(self, 'growth_rate', growth_rate, 1.0, math.inf, high_inclusive=True),
             weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
+            weight_decouple=check_bool(self, 'weight_decouple', weight_decouple),
+            fixed_decay=check_bool(self, 'fixed_decay', fixed_decay),
+            bias_correction=check_bool(self, 'bias_correction', bias_correction),
+            safeguard_warmup=check_bool(self, 'safeguard_warmup', safeguard_warmup),
             eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
@@ -102,72 +101,67 @@ class Prodigy(BaseOptimizer):
             state['p0'] = param.detach().clone()
         return state
 
+    def is_elementwise(self, group: dict) -> bool:
+        return True  # the group's sums are taken in _prepare: the update itself may run on slices of tensors
+
     def _prepare(self, group, params, grads, states):
-        # the whole step runs here: a first pass over the batches takes the sums, a second one (after d_{k+1})
-        # updates the moments and the parameters, each batch reusing its scratch buffer of the first pass;
-        # _update has nothing left to do
+        # two passes over batches of whole tensors: the dots <g, theta_0 - theta>, then the sums s and their 1-norms
         beta1, beta2 = group['betas']
         beta3 = math.sqrt(beta2) if group['beta3'] is None else group['beta3']
-        step, wd, d0 = group['step'], group['weight_decay'], group['d0']
+        step, wd, d0, every = group['step'], group['weight_decay'], group['d0'], range(len(params))
         if wd and not group['weight_decouple']:
-            grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
-        ok = all_finite(grads)
-        grads = zero_unless(ok, grads)
+            grads[:] = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
         d, d_max, numerator = group_scalars(group, params[0], d=d0, d_max=d0, d_numerator=0.0)
-        okf = ok.to(d.dtype)
+        batches, dots, l1 = self._batches(group, params), {}, {}
+        for idx in batches:
+            g = [grads[i] for i in idx]
+            work = self.scratch(g, 'work')
+            for i, w in zip(idx, work):
+                torch.sub(states[i]['p0'], params[i], out=w)  # theta_0 - theta_{k-1}
+            dots.update(zip(idx, F.dots(work, g)))
+        dot_sum = ordered_sum([dots[i] for i in every], d.dtype)
+        # a non-finite gradient makes its dot, so the sum, non-finite (NaN and infinities never add up to a finite
+        # number): a finite sum proves every gradient finite, only a non-finite one needs the full check
+        ok = torch.isfinite(dot_sum)
+        if host_flag(ok) is not True:
+            ok = all_finite(grads)
+            if host_flag(ok) is False:
+                return {'scalars': None}  # CPU: the flag is read on the host, and nothing has changed yet
+        grads[:], okf = zero_unless(ok, grads), ok.to(d.dtype)
         scale = math.sqrt(1.0 - beta2**step) / (1.0 - beta1**step) if group['bias_correction'] else 1.0
         dlr = okf * d * (group['lr'] * scale)
         s_rate = (d / d0) * (okf * d if group['safeguard_warmup'] else dlr)
         s_decay = okf * beta3 + (1.0 - okf)
-        m_decay, m_scale = okf * beta1 + (1.0 - okf), d * (1.0 - beta1)
-        v_decay, v_scale = okf * beta2 + (1.0 - okf), d * d * (1.0 - beta2)
-        parts, batches = {}, []
-        for idx in self._batches(group, params):
+        for idx in reversed(batches):  # backwards: the gradients read last are still in cache
             g, s = [grads[i] for i in idx], [states[i]['s'] for i in idx]
-            work = self.scratch(g, 'work')
-            batches.append((idx, g, work))
-            for x, y, w in zip([states[i]['p0'] for i in idx], [params[i] for i in idx], work):
-                torch.sub(x, y, out=w)  # theta_0 - theta_{k-1}
-            dots = F.dots(work, g)
             torch._foreach_mul_(s, s_decay)
             torch._foreach_addcmul_(s, g, [s_rate] * len(g))
-            parts.update(zip(idx, zip(dots, F.l1_norms(s, work))))
-        n = range(len(params))
-        numerator_new = beta3 * numerator + (d / d0) * dlr * ordered_sum([parts[i][0] for i in n], d.dtype)
-        denominator = ordered_sum([parts[i][1] for i in n], d.dtype)
-        d_hat = group['d_coef'] * numerator_new / denominator
-        valid = ok & (denominator > 0) & torch.isfinite(d_hat)
-        d_max_new = torch.where(valid, torch.maximum(d_max, d_hat), d_max)
+            l1.update(zip(idx, F.l1_norms(s, self.scratch(g, 'work'))))
+        numerator_new = beta3 * numerator + (d / d0) * dlr * dot_sum
+        d_hat = group['d_coef'] * numerator_new / ordered_sum([l1[i] for i in every], d.dtype)
+        valid = ok & torch.isfinite(d_hat)  # a zero 1-norm gives an infinite or NaN estimate
+        group['d_max'] = d_max_new = torch.where(valid, torch.maximum(d_max, d_hat), d_max)
         d_new = torch.where(valid & (d == d0), torch.maximum(d, d_hat), d)
         d_new = group['d'] = torch.where(valid, torch.minimum(d_max_new, d_new * group['growth_rate']), d)
-        group['d_max'] = d_max_new
         group['d_numerator'] = torch.where(ok, numerator_new, numerator)
         decay = 1.0 - wd * (okf if group['fixed_decay'] else dlr) if wd and group['weight_decouple'] else None
-        eps = d_new * group['eps']
-        for idx, batch_grads, work in batches:
-            moments = ([states[i][k] for i in idx] for k in ('exp_avg', 'exp_avg_sq'))
-            for p, g, m, v, denom in self._slices([params[i] for i in idx], batch_grads, *moments, work):
-                torch._foreach_mul_(m, m_decay)
-                torch._foreach_addcmul_(m, g, [m_scale] * len(g))
-                torch._foreach_mul_(v, v_decay)
-                for x, w in zip(g, denom):
-                    torch.mul(x, x, out=w)
-                torch._foreach_addcmul_(v, denom, [v_scale] * len(g))
-                if decay is not None:
-                    torch._foreach_mul_(p, decay)
-                for x, y in zip(v, denom):
-                    torch.sqrt(x, out=y)
-                torch._foreach_add_(denom, eps)
-                for x, y in zip(m, denom):
-                    torch.div(x, y, out=y)
-                torch._foreach_addcmul_(p, denom, [dlr] * len(p), value=-1.0)
+        return {'scalars': (d, dlr, okf * (1.0 - beta1), okf * (1.0 - beta2), d_new * group['eps'], decay)}
 
-    def _slices(self, *lists):
-        """``lists`` (one batch), with a single large contiguous tensor cut into cache-sized slices: the moment
-        and parameter updates are elementwise, and each slice then stays in cache through all of them."""
-        if len(lists[0]) > 1:
-            return [lists]
-        return [tuple([t] for t in piece) for piece in F.cache_slices([x[0] for x in lists], self.cache_chunk)]
-
-    def _update(self, group, params, grads, s, p0, exp_avg, exp_avg_sq):
-        """Nothing: the step ran in :meth:`_prepare`."""
+    def _update(self, group, params, grads, s, p0, exp_avg, exp_avg_sq, scalars):
+        if scalars is None:
+            return
+        d, dlr, m_weight, v_weight, eps, decay = scalars
+        w = self.scratch(grads, 'work')
+        for x, y in zip(grads, w):
+            torch.mul(x, d, out=y)  # d_k g
+        torch._foreach_lerp_(exp_avg, w, [m_weight] * len(w))  # beta1 m + (1 - beta1) d_k g
+        torch._foreach_mul_(w, w)
+        torch._foreach_lerp_(exp_avg_sq, w, [v_weight] * len(w))  # beta2 v + (1 - beta2) d_k^2 g^2
+        if decay is not None:
+            torch._foreach_mul_(params, decay)
+        for x, y in zip(exp_avg_sq, w):
+            torch.sqrt(x, out=y)
+        torch._foreach_add_(w, eps)
+        for x, y in zip(exp_avg, w):
+            torch.div(x, y, out=y)
+        torch._foreach_addcmul_(params, w, [dlr] * len(w), value=-1.0)
