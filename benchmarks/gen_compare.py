@@ -22,6 +22,7 @@ from pytorch_optimizer import NewtonSummary
 from pytorch_optimizer.lr_scheduler.gen import GeN
 from pytorch_optimizer.optimizer.newtonsummary import partition
 
+PROBE_SEED = 7  # GeN evaluates its losses on a fresh batch: on the gradient's own batch its lr is biased up
 MOMENTUM = 0.0  # plain SGD: GeN's greedy lr along a heavy-ball direction (momentum 0.9) oscillates here
 GRID = {'sgd': (0.1, 0.3, 1.0, 3.0, 10.0), 'adam': (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)}
 BASE = {'sgd': lambda params, lr: torch.optim.SGD(params, lr=lr, momentum=MOMENTUM), 'adam': torch.optim.Adam}
@@ -69,6 +70,7 @@ def train(method: str, steps: int, lr: float | None = None, schedule: str = 'con
         sched = GeN(opt, 0.0, 10.0, mode=mode, update_every=every)
     elif schedule == 'cosine':
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+    probes = batches(x, y, steps, seed=PROBE_SEED)
     start = time.perf_counter()
     for xb, yb in batches(x, y, steps):
 
@@ -79,9 +81,10 @@ def train(method: str, steps: int, lr: float | None = None, schedule: str = 'con
                 loss.backward()
             return loss
 
-        loss = closure()
-        if isinstance(sched, GeN):
-            sched.step(closure, loss=loss.detach())
+        closure()
+        if isinstance(sched, GeN):  # GeN's losses on a fresh batch, as the official code does (see above)
+            xp, yp = next(probes)
+            sched.step(lambda backward=False, xp=xp, yp=yp: criterion(model(xp), yp))
         opt.step()
         if sched is not None and not isinstance(sched, GeN):
             sched.step()

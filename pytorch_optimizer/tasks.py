@@ -156,10 +156,13 @@ def train(name: str, task: Task, lr: float, steps: int, seed: int = 0, evaluate_
                 loss.backward(create_graph=create_graph)
             return loss
 
+        def probe(backward: bool = False, step: int = step) -> torch.Tensor:
+            return task.loss(model, -1 - step)  # another batch than the step's own (see GeN's docstring)
+
         closure()
         start = time.perf_counter()
         if scheduler is not None:
-            scheduler.step(closure)
+            scheduler.step(probe)
         optimizer.step(closure) if getattr(optimizer, 'requires_closure', False) else optimizer.step()
         elapsed += time.perf_counter() - start
         if step % evaluate_every == 0 or step == steps - 1:

@@ -7,14 +7,11 @@ ShiyunXu/AutoGeN; ``make_gen_optimizer``/``ExactGen`` after dscamiss/generalized
 
 from __future__ import annotations
 
-import copy
-import inspect
 import math
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
@@ -28,101 +25,10 @@ from pytorch_optimizer.base.validation import (
     check_range,
     owner_name,
 )
+from pytorch_optimizer.lr_scheduler._gen_probe import Closure, evaluate, probe_direction
 from pytorch_optimizer.registry import register_lr_scheduler
 
-Closure = Callable[..., Any]
-
-
-def _chain(optimizer: Optimizer) -> list[Optimizer]:
-    """The optimizer and the optimizers it wraps (``.optimizer`` of Lookahead and other wrappers)."""
-    chain: list[Optimizer] = []
-    while isinstance(optimizer, Optimizer) and all(optimizer is not o for o in chain):
-        chain.append(optimizer)
-        optimizer = getattr(optimizer, 'optimizer', None)
-    return chain
-
-
-def _clone(value: Any) -> Any:
-    return value.clone() if isinstance(value, Tensor) else copy.deepcopy(value)
-
-
-def _snapshot(optimizer: Optimizer) -> list[tuple[dict, list[dict]]]:
-    """Copies of the state and of every group's scalars (zoo: ``group['step']``; torch: ``state['step']``)."""
-    return [
-        (
-            {k: {n: _clone(v) for n, v in s.items()} for k, s in opt.state.items()},
-            [{k: _clone(v) for k, v in g.items() if k != 'params'} for g in opt.param_groups],
-        )
-        for opt in _chain(optimizer)
-    ]
-
-
-def _restore(optimizer: Optimizer, snapshot: list[tuple[dict, list[dict]]]) -> None:
-    for opt, (state, groups) in zip(_chain(optimizer), snapshot):
-        for key in [k for k in opt.state if k not in state]:
-            del opt.state[key]  # state created lazily by the probe
-        for key, saved in state.items():
-            live = opt.state[key]
-            for name in [n for n in live if n not in saved]:
-                del live[name]
-            for name, value in saved.items():
-                old = live.get(name)
-                same = isinstance(old, Tensor) and isinstance(value, Tensor) and old.shape == value.shape
-                if same and old.dtype == value.dtype and old.device == value.device:
-                    old.copy_(value)  # keep tensor identity (references held elsewhere stay valid)
-                else:
-                    live[name] = value
-        for group, saved in zip(opt.param_groups, groups):
-            for name in [n for n in group if n != 'params' and n not in saved]:
-                del group[name]
-            group.update(saved)
-
-
-@torch.no_grad()
-def probe_direction(
-    optimizer: Optimizer, *, unit_lr: bool = True, restore_state: bool = True, closure: Closure | None = None
-) -> list[tuple[list[Tensor], list[Tensor]]]:
-    """Per group, the parameters with a gradient and the displacement ``θ - θ'`` of one ``optimizer.step()``.
-
-    The parameters and ``p.grad`` (which step pre-hooks may edit) are restored afterwards; with
-    ``restore_state`` so is the optimizer's state (a probe: the real step comes later, so step counts
-    and moments advance exactly once), without it the state keeps the step (a functional step).
-    ``unit_lr`` probes with every group's lr set to 1, so the displacement is ``d`` of ``Δθ = -lr·d``.
-    ``closure`` is passed to optimizers that set ``requires_closure`` (SAM family).
-    """
-    groups = [[p for p in g['params'] if p.grad is not None] for g in optimizer.param_groups]
-    params = [p for ps in groups for p in ps]
-    before = [p.detach().clone() for p in params]
-    grads = [p.grad.clone() for p in params]
-    snapshot = _snapshot(optimizer) if restore_state else None
-    lrs = [g['lr'] for g in optimizer.param_groups]
-    if unit_lr:
-        for g in optimizer.param_groups:
-            g['lr'] = 1.0
-    try:
-        if closure is not None and getattr(optimizer, 'requires_closure', False):
-            optimizer.step(closure)
-        else:
-            optimizer.step()
-        moved = iter([b - p.detach() for p, b in zip(params, before)])
-    finally:
-        for g, lr in zip(optimizer.param_groups, lrs):
-            g['lr'] = lr
-        for p, b, g in zip(params, before, grads):
-            p.copy_(b)
-            p.grad = g
-        if snapshot is not None:
-            _restore(optimizer, snapshot)
-    return [(ps, [next(moved) for _ in ps]) for ps in groups]
-
-
-def evaluate(closure: Closure) -> Tensor:
-    """The closure's loss *with* its graph: ``closure(backward=False)`` where the closure takes ``backward``."""
-    try:
-        takes_flag = 'backward' in inspect.signature(closure).parameters
-    except (TypeError, ValueError):
-        takes_flag = False
-    return closure(backward=False) if takes_flag else closure()
+__all__ = ['Closure', 'ExactGen', 'GeN', 'GenOptimizer', 'evaluate', 'make_gen_optimizer', 'probe_direction']
 
 
 @register_lr_scheduler(name='gen')
@@ -147,10 +53,13 @@ class GeN(LRScheduler):
 
     Usage: ``loss.backward(); scheduler.step(closure); optimizer.step()``. ``closure(backward=False)``
     (or ``closure()`` for a closure without that flag) must return the loss with its graph and not call
-    ``backward``; it should use the current batch. GeN syncs with the host once per update (the lr is
-    a Python float). The step must be linear in the lr (not schedule-free, Prodigy, D-Adaptation).
-    Differences from the references: no double step of the base optimizer; ``g`` and ``H`` come from
-    the same closure evaluation; ``per_group=True`` keeps the ratios between groups' lrs.
+    ``backward``; let it evaluate another batch than the one the gradients came from, as the official
+    code does: on the gradients' own batch the estimate is biased upwards (the direction was built from
+    that batch's noise), which made Adam diverge in ``benchmarks/gen_compare.py``. GeN syncs with the
+    host once per update (the lr is a Python float). The step must be linear in the lr (not
+    schedule-free, Prodigy, D-Adaptation). Differences from the references: no double step of the base
+    optimizer; ``g`` and ``H`` come from the same closure evaluation; ``per_group=True`` keeps the
+    ratios between groups' lrs.
 
     Args:
         optimizer: the base optimizer (any ``torch.optim.Optimizer``, wrappers included).
@@ -308,93 +217,5 @@ class GeN(LRScheduler):
         return b / a if a > 0 and b > 0 and r2 > self.r2_threshold else math.inf
 
 
-class GenOptimizer:
-    """Marker mixin of the classes built by :func:`make_gen_optimizer` (the reference package's API)."""
-
-    def compute_param_updates(self) -> None:
-        """Probe ``d`` (displacement of a unit-lr step) of every parameter with a gradient; state is restored."""
-        updates = {p: d for ps, ds in probe_direction(self) for p, d in zip(ps, ds)}
-        self._gen_updates = updates
-
-    def get_param_update(self, param: Tensor) -> Tensor:
-        """The ``d`` of ``param`` from the last :meth:`compute_param_updates` (``ValueError`` if stale)."""
-        updates = getattr(self, '_gen_updates', {})
-        if param not in updates:
-            raise ValueError(f'{type(self).__name__}: no update for this parameter since the last step')
-        return updates[param]
-
-    def step(self, *args: Any, **kwargs: Any) -> Any:
-        """The base optimizer's step; invalidates the probed updates."""
-        self._gen_updates = {}
-        return super().step(*args, **kwargs)
-
-
-def make_gen_optimizer(optimizer_class: type[Optimizer], params: Any, **kwargs: Any) -> Optimizer:
-    """``optimizer_class(params, **kwargs)`` as a subclass marked :class:`GenOptimizer` (reference API).
-
-    Any optimizer works with :class:`GeN` as is; this keeps code written for the reference package running.
-    The keyword arguments are checked by ``optimizer_class`` itself.
-    """
-    if not (isinstance(optimizer_class, type) and issubclass(optimizer_class, Optimizer)):
-        raise TypeError(f'make_gen_optimizer: expected an Optimizer class, got {optimizer_class!r}')
-    cls = type(f'Gen{optimizer_class.__name__}', (GenOptimizer, optimizer_class), {})
-    return cls(params, **kwargs)
-
-
-class ExactGen(GeN):
-    """The reference package's interface: ``scheduler.step(x, y)`` with the model and criterion.
-
-    The Taylor coefficients are computed with the model in eval mode (dropout, batch norm frozen)
-    on ``(x, y)``. ``fallback`` defaults to the reference's 1e-3. Difference: constructing the
-    scheduler (and ``step()`` without data) keeps the lrs instead of setting them to the fallback.
-
-    Args:
-        optimizer: the base optimizer.
-        model: the network.
-        criterion: ``criterion(model(x), y)`` is the loss.
-        lr_min: lower clamp of the lr.
-        lr_max: upper clamp of the lr.
-        fallback: lr when the curvature is not positive.
-        last_epoch: index of the last call.
-    """
-
-    def __init__(
-        self,
-        optimizer: Optimizer,
-        model: nn.Module,
-        criterion: Callable[[Tensor, Tensor], Tensor],
-        lr_min: float,
-        lr_max: float,
-        *,
-        fallback: float | None = 1e-3,
-        last_epoch: int = -1,
-    ) -> None:
-        self.model, self.criterion = model, criterion
-        super().__init__(optimizer, lr_min, lr_max, 'exact', fallback=fallback, last_epoch=last_epoch)
-
-    def state_dict(self) -> dict[str, Any]:
-        """The scheduler state without the model and the criterion."""
-        return {k: v for k, v in super().state_dict().items() if k not in ('model', 'criterion')}
-
-    def step(self, x: Tensor | None = None, y: Tensor | None = None) -> list[float]:  # type: ignore[override]
-        """Set the lrs from the batch ``(x, y)``; returns them."""
-        if x is None:
-            self._step_count += 1
-            self.last_epoch += 1
-            self._last_lr = self.get_lr()
-            return self._last_lr
-        model, criterion, optimizer = self.model, self.criterion, self.optimizer
-
-        def closure(backward: bool = True) -> Tensor:
-            value = criterion(model(x), y)
-            if backward:
-                optimizer.zero_grad()
-                value.backward()
-            return value
-
-        training = model.training
-        model.eval()
-        try:
-            return super().step(closure)
-        finally:
-            model.train(training)
+# the reference package's API (ExactGen subclasses GeN, so it is imported once GeN exists)
+from pytorch_optimizer.lr_scheduler._gen_compat import ExactGen, GenOptimizer, make_gen_optimizer  # noqa: E402
