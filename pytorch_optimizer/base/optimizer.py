@@ -255,13 +255,14 @@ class BaseOptimizer(Optimizer):
         alone): a non-elementwise update keeps per-tensor reductions, its temporaries stay in cache,
         and small tensors share one call of each op."""
         batches: list[list[int]] = []
-        open_: dict[torch.dtype, tuple[list[int], int]] = {}
+        open_: dict[torch.dtype, list] = {}  # dtype -> [members, elements]
         for i, p in enumerate(params):
-            members, size = open_.get(p.dtype, ([], 0))
-            if members and size + p.numel() > self.cache_chunk:
-                batches.append(members)
-                members, size = [], 0
-            open_[p.dtype] = (members + [i], size + p.numel())
+            n, batch = p.numel(), open_.setdefault(p.dtype, [[], 0])
+            if batch[0] and batch[1] + n > self.cache_chunk:
+                batches.append(batch[0])
+                batch[0], batch[1] = [], 0
+            batch[0].append(i)
+            batch[1] += n
         batches += [members for members, _ in open_.values() if members]
         return batches
 

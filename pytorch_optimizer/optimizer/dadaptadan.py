@@ -111,8 +111,10 @@ class DAdaptAdan(BaseOptimizer):
         for idx in self._batches(group, params):
             p, g, prev = [params[i] for i in idx], [grads[i] for i in idx], [states[i]['previous_grad'] for i in idx]
             m, n, v, s = ([states[i][k] for i in idx] for k in self.state_keys[1:] + ('s',))
-            diff = torch._foreach_sub(g, prev)
-            update = torch._foreach_add(g, diff, alpha=beta2)
+            # three temporaries per tensor, in buffers reused between steps on CPU (no page faults)
+            diff, update, denom = (self.scratch(g, slot) for slot in ('diff', 'update', 'denom'))
+            for x, y, a, b in zip(g, prev, diff, update):
+                torch.add(x, torch.sub(x, y, out=a), alpha=beta2, out=b)
             if not on_host:
                 torch._foreach_mul_(update, okf)
             for buf, decay, scale, x in zip((m, n, s), decays, scales, (g, diff, g)):
@@ -120,7 +122,8 @@ class DAdaptAdan(BaseOptimizer):
                 torch._foreach_addcmul_(buf, x, [scale] * len(x))
             torch._foreach_mul_(v, decays[2])
             torch._foreach_addcmul_(v, update, update, value=1.0 - beta3)
-            denom = torch._foreach_sqrt(v)
+            for x, y in zip(v, denom):
+                torch.sqrt(x, out=y)
             torch._foreach_add_(denom, eps)
             # the temporaries are dead now: they hold g^2 / denom, s^2 / denom and |s| for the sums
             g_sq = [torch.mul(x, x, out=y).div_(z).sum() for x, y, z in zip(g, update, denom)]
@@ -139,7 +142,6 @@ class DAdaptAdan(BaseOptimizer):
                 torch._foreach_add_(prev, g)
             if wd and not group['weight_decouple']:
                 torch._foreach_div_(p, 1.0 + dlr * wd)
-            del diff, update, denom  # freed before the next batch's are allocated
         total = [ordered_sum([parts[i][j] for i in range(len(params))], d.dtype) for j in range(3)]
         gsq_new = beta3 * gsq + (1.0 - beta3) * dlr * dlr * total[0]
         d_hat = (total[1] / (1.0 - beta3) - gsq_new) / total[2]

