@@ -76,8 +76,11 @@ class AvaGrad(BaseOptimizer):
         super().__init__(params, defaults)
 
     def _rates(self, group, exp_avg_sq):
-        """:math:`\\eta_t` from :math:`v_{t-1}` (new tensors)."""
-        rates = torch._foreach_div(exp_avg_sq, self.bias_correction(group['betas'][1], group['step'] - 1))
+        r""":math:`\eta_t` from :math:`v_{t-1}`, in ``scratch`` buffers (dead after the caller's use)."""
+        rates = self.scratch(exp_avg_sq, 'rates')
+        bias_correction = self.bias_correction(group['betas'][1], group['step'] - 1)
+        for v, r in zip(exp_avg_sq, rates):
+            torch.div(v, bias_correction, out=r)
         torch._foreach_sqrt_(rates)
         torch._foreach_add_(rates, group['eps'])
         torch._foreach_reciprocal_(rates)
@@ -86,24 +89,26 @@ class AvaGrad(BaseOptimizer):
     def _prepare(self, group, params, grads, states):
         ok = torch.isfinite(global_norm(grads))
         scale = torch.zeros((), dtype=params[0].dtype, device=params[0].device)
-        if group['step'] > 1:
-            rates = self._rates(group, [s['exp_avg_sq'] for s in states])
-            scale = math.sqrt(sum(r.numel() for r in rates)) / global_norm(rates)
+        if group['step'] > 1:  # ||eta_t||, batch by batch: the rates of the whole group are never held at once
+            norms = {}
+            for idx in self._batches(group, params):
+                norms.update(zip(idx, torch._foreach_norm(self._rates(group, [states[i]['exp_avg_sq'] for i in idx]))))
+            rates_norm = torch.linalg.vector_norm(torch.stack([norms[i] for i in range(len(params))]))
+            scale = math.sqrt(sum(p.numel() for p in params)) / rates_norm
             ok = ok & torch.isfinite(scale)
-        self._normalizer = (torch.where(ok, scale, 0.0), ok)
+        return {'scale': torch.where(ok, scale, 0.0), 'ok': ok}
 
-    def _update(self, group, params, grads, exp_avg, exp_avg_sq):
+    def _update(self, group, params, grads, exp_avg, exp_avg_sq, scale, ok):
         beta1, beta2 = group['betas']
         step, lr, wd = group['step'], group['lr'], group['weight_decay']
-        scale, ok = self._normalizer
         grads = zero_unless(ok, grads)
         if wd > 0.0:
             if group['weight_decouple']:
                 torch._foreach_mul_(
                     params, 1.0 - ok.to(params[0].dtype) * (wd * (1.0 if group['fixed_decay'] else lr))
                 )
-            else:
-                grads = torch._foreach_add(grads, params, alpha=wd)  # never into p.grad
+            else:  # never into p.grad
+                grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
         torch._foreach_lerp_(exp_avg, grads, 1.0 - beta1)
         if step > 1:
             update = self._rates(group, exp_avg_sq)
