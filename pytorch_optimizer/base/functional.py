@@ -133,11 +133,16 @@ def adanorm_grads(grads: list[Tensor], exp_grad_norms: list[Tensor], r: float) -
 
     Updates ``exp_grad_norms`` (0-d state) in place and returns new corrected gradients.
     """
+    return torch._foreach_mul(grads, adanorm_scales(grads, exp_grad_norms, r))
+
+
+def adanorm_scales(grads: list[Tensor], exp_grad_norms: list[Tensor], r: float) -> list[Tensor]:
+    """The factors :math:`s_t / g_t` of :func:`adanorm_grads` as 0-d tensors (``exp_grad_norms`` updated in
+    place), for an update that folds them into an op it runs anyway instead of a corrected copy."""
     norms = torch._foreach_norm(grads)
     torch._foreach_lerp_(exp_grad_norms, norms, 1.0 - r)
     # a zero gradient keeps scale e (0 * e = 0) instead of 0 * inf = NaN
-    scales = [torch.where(e > n, e / torch.where(n > 0, n, 1.0), 1.0) for e, n in zip(exp_grad_norms, norms)]
-    return torch._foreach_mul(grads, scales)
+    return [torch.where(e > n, e / torch.where(n > 0, n, 1.0), 1.0) for e, n in zip(exp_grad_norms, norms)]
 
 
 def centralize_gradients(

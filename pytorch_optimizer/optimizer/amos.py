@@ -11,6 +11,7 @@ import math
 import torch
 from torch import Tensor
 
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -94,7 +95,7 @@ class Amos(BaseOptimizer):
 
     def _update(self, group, params, grads, exp_avg_sq, decay, exp_avg=None):
         lr, beta = group['lr'], group['beta']
-        g2 = [g.square().mean() for g in grads]
+        g2 = [d / max(g.numel(), 1) for d, g in zip(F.dots(grads, grads), grads)]  # mean of g^2, no temporary
         torch._foreach_lerp_(exp_avg_sq, g2, 1.0 - beta)
         r_v = torch._foreach_clamp_min(exp_avg_sq, group['eps'])
         torch._foreach_reciprocal_(r_v)
@@ -109,7 +110,9 @@ class Amos(BaseOptimizer):
         factor_d = [1.0 / (1.0 + group['d_coef'] * math.sqrt(a) * b) for a, b in zip(init_lr, decay)]
         torch._foreach_sqrt_(r_v)
         torch._foreach_mul_(r_v, [-a for a in init_lr])
-        update = torch._foreach_mul(grads, r_v)
+        update = self.scratch(grads, 'update')  # reused between steps on CPU (no page faults)
+        for g, r, u in zip(grads, r_v, update):
+            torch.mul(g, r, out=u)
         shrink = torch._foreach_mul(gamma, -0.5)
         torch._foreach_sub_(shrink, group['extra_l2'])
         torch._foreach_addcmul_(update, params, shrink)
