@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,7 +106,9 @@ def _workload(torch, workload: str) -> list:
     return params
 
 
-def _measure_one(torch, impl: str, params: list, steps: int, warmup: int, memory: bool, extra: dict) -> dict:
+def _measure_one(torch, impl: str, params: list, steps: int, warmup: int, extra: dict) -> tuple[dict, Callable]:
+    """The timing of ``impl`` on ``params`` and a function that adds its memory use to it (to run after every
+    timing of the process: the fixed mmap threshold it sets would slow later steps)."""
     opt = _make_optimizer(torch, impl, params, extra)
     closure = (lambda: torch.zeros(())) if getattr(opt, 'requires_closure', False) else None
     start = time.perf_counter()
@@ -124,18 +127,23 @@ def _measure_one(torch, impl: str, params: list, steps: int, warmup: int, memory
     state = sum(
         v.numel() * v.element_size() for s in opt.state.values() for v in s.values() if isinstance(v, torch.Tensor)
     )
-    growth = _step_peak_bytes(opt, closure) if memory else None
-    if growth is not None:  # buffers reused between steps (BaseOptimizer.scratch) are extra memory too
-        growth += getattr(opt, 'scratch_nbytes', lambda: 0)()
-    return {
+    result = {
         'ms': 1e3 * statistics.median(times),
         'first_s': first,
         'state_bytes_per_param': state / n,
-        # peak memory a step allocates beyond parameters, gradients and state, in fp32 parameter sizes
-        'extra_per_param': growth / (4 * n) if growth is not None else float('nan'),
+        'extra_per_param': float('nan'),
         'finite': all(bool(torch.isfinite(p).all()) for p in params),
         'steps': len(times),
     }
+
+    def add_memory() -> None:
+        growth = _step_peak_bytes(opt, closure)
+        if growth is not None:  # buffers reused between steps (BaseOptimizer.scratch) are extra memory too
+            growth += getattr(opt, 'scratch_nbytes', lambda: 0)()
+            # peak memory a step allocates beyond parameters, gradients and state, in fp32 parameter sizes
+            result['extra_per_param'] = growth / (4 * n)
+
+    return result, add_memory
 
 
 def _vm(field: str) -> int:
@@ -161,18 +169,22 @@ def _step_peak_bytes(opt, closure) -> int | None:
 
 
 def child(torch, request: dict, workloads: dict, warmup_s: float = 0.0) -> dict:
-    """Measure ``request['impl']`` on each workload, in the order given (small first: the RSS high-water
-    mark of a later, larger workload is then not hidden by an earlier one). Runs in a forked process:
+    """Measure ``request['impl']`` on each workload: every timing first, then the memory of each in the order
+    given (small first: the RSS high-water mark of a later, larger workload is then not hidden by an earlier
+    one; the memory measurement fixes glibc's mmap threshold at 1 MiB, which made a later timing page-fault
+    on every 1 MiB temporary: 3-4x slower eager steps on the large workload). Runs in a forked process:
     ``request['path']`` goes first on ``sys.path``, so an older release or a peer library is the one
     imported (the server imports nothing but torch)."""
     if request['impl'] == 'bandwidth':
         return {'bandwidth': _bandwidth(torch), 'compile_warmup_s': warmup_s}
     sys.path[:0] = request['path']
+    args = (request['steps'], request['warmup'], request.get('kwargs', {}))
+    timed = {w: _measure_one(torch, request['impl'], workloads[w], *args) for w in request['workloads']}
     result = {}
-    for workload in request['workloads']:
-        params = workloads[workload]
-        args = (request['steps'], request['warmup'], request['memory'], request.get('kwargs', {}))
-        result[workload] = _measure_one(torch, request['impl'], params, *args)
+    for workload, (measured, add_memory) in timed.items():  # memory after every timing (see _measure_one)
+        if request['memory']:
+            add_memory()
+        result[workload] = measured
     module = sys.modules.get('pytorch_optimizer')
     result['imported'] = getattr(module, '__file__', None)
     return result

@@ -59,3 +59,22 @@ def test_the_server_starts_the_compiler_once_and_fused_rows_compile_after_the_fo
     assert probe['bandwidth'] > 0 and probe['compile_warmup_s'] > 0
     result = server.measure('zoo:lion:fused', ['tiny'], [str(ROOT)], memory=False)
     assert result['tiny'] is not None and result['tiny']['finite']
+
+
+def test_memory_is_measured_after_every_timing(monkeypatch):
+    """The memory measurement fixes glibc's mmap threshold, which slows any step timed after it."""
+    import torch
+
+    import benchmarks.step as step
+
+    events = []
+    make = step._make_optimizer
+    monkeypatch.setattr(step, '_make_optimizer', lambda *args: events.append('time') or make(*args))
+    monkeypatch.setattr(step, '_step_peak_bytes', lambda opt, closure: events.append('memory') or 0)
+    workloads = {name: [torch.nn.Parameter(torch.ones(3))] for name in ('a', 'b')}
+    for params in workloads.values():
+        params[0].grad = torch.ones(3)
+    request = {'impl': 'torch:SGD:loop', 'workloads': ['a', 'b'], 'path': [], 'memory': True}
+    result = step.child(torch, {**request, 'steps': 3, 'warmup': 2}, workloads)
+    assert events == ['time', 'time', 'memory', 'memory']
+    assert result['a']['extra_per_param'] == 0.0 and result['b']['ms'] > 0
