@@ -21,7 +21,7 @@ from pytorch_optimizer.base.validation import (
     check_positive_int,
     check_range,
 )
-from pytorch_optimizer.plugins.agc import agc, unit_norm
+from pytorch_optimizer.optimizer._ranger21_parts import decay_factors, preprocess_gradients, schedule, warm_lengths
 from pytorch_optimizer.registry import register_optimizer
 
 
@@ -113,11 +113,9 @@ class Ranger21(BaseOptimizer):
     ) -> None:
         num_iterations = check_positive_int(self, 'num_iterations', num_iterations)
         betas = check_betas(self, betas)
-        if num_warm_up_iterations is None:
-            warm_up = math.ceil(2.0 / (1.0 - betas[1]))
-            num_warm_up_iterations = int(0.22 * num_iterations) if warm_up > 0.45 * num_iterations else warm_up
-        if num_warm_down_iterations is None:
-            num_warm_down_iterations = num_iterations - int(0.72 * num_iterations)
+        num_warm_up_iterations, num_warm_down_iterations = warm_lengths(
+            num_iterations, betas[1], num_warm_up_iterations, num_warm_down_iterations
+        )
         flags = ('use_softplus', 'disable_lr_scheduler', 'centralize_gradients', 'normalize_gradients')
         values = (use_softplus, disable_lr_scheduler, centralize_gradients, normalize_gradients)
         defaults = {name: check_bool(self, name, v) for name, v in zip(flags, values)}
@@ -158,35 +156,12 @@ class Ranger21(BaseOptimizer):
             state['lookahead_params'] = param.detach().clone()
         return state
 
-    @staticmethod
-    def schedule(group: dict, step: int) -> float:
-        """:math:`\\eta_t`: linear warm-up, flat, linear warm-down (a Python float)."""
-        lr = group['lr']
-        if group['disable_lr_scheduler']:
-            return lr
-        warm_up, warm_down = group['num_warm_up_iterations'], group['num_warm_down_iterations']
-        if warm_up > 0:
-            lr *= min(1.0, step / warm_up)
-        start = group['num_iterations'] - warm_down
-        if warm_down > 0 and step > start:
-            lr += (group['warm_down_min_lr'] - lr) * min(1.0, (step - start) / warm_down)
-        return lr
+    schedule = staticmethod(schedule)
 
     def _prepare(self, group, params, grads, states):
         # the preprocessed gradients, kept for the whole group (the variance mean below is group-wide), are
         # written into buffers reused between steps: p.grad is untouched
-        processed = self.scratch(grads, 'processed')
-        raw = grads
-        if not group['weight_decouple'] and group['weight_decay'] > 0.0:
-            wd = group['weight_decay']
-            raw = [torch.add(g, p, alpha=wd, out=o) for p, g, o in zip(params, grads, processed)]
-        clip, clip_eps = group['agc_clipping_value'], group['agc_eps']
-        processed = [agc(p, g, clip_eps, clip, out=o) for p, g, o in zip(params, raw, processed)]
-        if group['centralize_gradients']:
-            processed = F.centralize_gradients(processed, out=processed)
-        if group['normalize_gradients']:
-            processed = [g.div_(g.std() + group['eps']) if g.numel() > 2 else g for g in processed]
-        grads[:] = processed
+        grads[:] = preprocess_gradients(group, params, grads, self.scratch(grads, 'processed'))
         beta2 = group['betas'][1]
         # sum(beta2 v + (1 - beta2) g^2) without the full-size temporary
         variance_sums = [s['variance_ma'].sum() for s in states]
@@ -234,15 +209,7 @@ class Ranger21(BaseOptimizer):
             denom = [torch.ops.aten.softplus.out(d, group['beta_softplus'], 20.0, out=d) for d in denom]
         torch._foreach_div_(update, denom)
         # stable weight decay and norm loss, both proportional to theta_{t-1}: one multiplicative factor
-        shrink = 0.0
-        if group['weight_decouple'] and group['weight_decay'] > 0.0:
-            swd = group['weight_decay'] * (1.0 if group['fixed_decay'] else lr)
-            shrink = swd / (variance_mean.sqrt() + eps).to(params[0].dtype)
-        factors = [1.0 - shrink for _ in params]
-        if group['norm_loss_factor'] > 0.0:
-            norm_loss = 2.0 * group['norm_loss_factor'] * lr
-            factors = [f - norm_loss * (1.0 - 1.0 / (unit_norm(p) + eps)) for f, p in zip(factors, params)]
-        for p, f in zip(params, factors):
+        for p, f in zip(params, decay_factors(group, params, lr, variance_mean)):
             p.mul_(f)
         torch._foreach_add_(params, update, alpha=-step_size)
         if step % group['lookahead_merge_time'] == 0:

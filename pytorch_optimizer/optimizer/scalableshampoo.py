@@ -6,10 +6,7 @@ arXiv 2020. https://arxiv.org/abs/2002.09018 (code: google-research/google-resea
 
 from __future__ import annotations
 
-import itertools
-
 import torch
-from torch import Tensor
 
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import (
@@ -20,45 +17,18 @@ from pytorch_optimizer.base.validation import (
     check_non_negative,
     check_positive_int,
 )
-from pytorch_optimizer.optimizer._newton_common import matrix_inverse_root
+from pytorch_optimizer.optimizer._shampoo_preconditioner import (
+    GRAFTS,
+    PRECONDITIONERS,
+    factor_sizes,
+    graft_directions,
+    layout,
+    merge_small_dims,
+    precondition_blocks,
+)
 from pytorch_optimizer.registry import register_optimizer
 
-GRAFTS = ('none', 'sgd', 'adagrad', 'rmsprop', 'sqrt_n')  # index = the older library's LayerWiseGrafting value
-PRECONDITIONERS = ('all', 'input', 'output')  # index = the older library's PreConditionerType value
-
-
-def merge_small_dims(shape: list[int], max_dim: int) -> list[int]:
-    """Merge adjacent dimensions while their product stays <= ``max_dim`` (size-1 dimensions vanish)."""
-    merged, product = [], 1
-    for d in shape:
-        if product * d <= max_dim:
-            product *= d
-        else:
-            if product > 1:
-                merged.append(product)
-            product = d
-    return merged + ([product] if product > 1 else [])
-
-
-def layout(shape: list[int], group: dict) -> tuple[list[int], list[tuple[tuple[int, int], ...]], list[bool], int]:
-    """``(transformed shape, blocks as ((offset, size), ...), preconditioned dims, exponent)``; no blocks = skipped."""
-    block = group['block_size']
-    shape = merge_small_dims(shape, block) if group['shape_interpretation'] else list(shape)
-    rank = len(shape)
-    if rank == 0 or rank < group['skip_preconditioning_rank_lt']:
-        return shape, [], [], 0
-    if any(d > group['no_preconditioning_for_layers_with_dim_gt'] for d in shape):
-        return shape, [], [], 0
-    kind = group['pre_conditioner_type']
-    dims = [kind == 'all' or rank == 1 or (i < rank - 1) == (kind == 'input') for i in range(rank)]
-    ranges = [[(o, min(block, d - o)) for o in range(0, d, block)] for d in shape]
-    exponent = group['inverse_exponent_override'] or 2 * sum(dims)
-    return shape, list(itertools.product(*ranges)), dims, exponent
-
-
-def factor_sizes(shape: list[int], group: dict) -> list[int]:
-    _, blocks, dims, _ = layout(shape, group)
-    return [size for b in blocks for (_, size), on in zip(b, dims) if on]
+__all__ = ['GRAFTS', 'PRECONDITIONERS', 'ScalableShampoo', 'factor_sizes', 'layout', 'merge_small_dims']
 
 
 @register_optimizer
@@ -189,56 +159,11 @@ class ScalableShampoo(BaseOptimizer):
             state['preconditioners'] = flat.clone()
         return state
 
-    def _root(self, group: dict, stat: Tensor, exponent: int) -> Tensor:
-        if not group['use_svd']:
-            return matrix_inverse_root(stat, exponent, group['matrix_eps'])
-        u, s, _ = torch.linalg.svd(torch.where(torch.isfinite(stat).all(), stat.double(), 0.0))
-        s = s + group['matrix_eps'] * s.max()
-        return ((u * torch.where(s > 0, s, 1.0).pow(-1.0 / exponent)) @ u.T).to(stat.dtype)
-
-    def _shampoo(self, group: dict, grad: Tensor, stat: Tensor, pre: Tensor, precondition: bool) -> Tensor:
-        """Update the block statistics (and roots when due) of one tensor; its preconditioned gradient."""
-        step, beta2 = group['step'], group['betas'][1]
-        shape, blocks, dims, exponent = layout(list(grad.shape), group)
-        reshaped = grad.reshape(shape)
-        out = torch.empty_like(reshaped) if precondition else None
-        refresh = step % group['preconditioning_compute_steps'] == 0 or step == group['start_preconditioning_step']
-        offset = 0
-        for block in blocks:
-            index = tuple(slice(o, o + s) for o, s in block)
-            x = reshaped[index]
-            for i, ((_, size), on) in enumerate(zip(block, dims)):
-                if not on:
-                    x = x.movedim(0, -1) if precondition else x
-                    continue
-                s_mat, p_mat = stat[offset : offset + size * size].view(size, size), pre[
-                    offset : offset + size * size
-                ].view(size, size)
-                offset += size * size
-                if step % group['statistics_compute_steps'] == 0:
-                    unfolded = reshaped[index].movedim(i, 0).reshape(size, -1)
-                    s_mat.mul_(beta2).addmm_(unfolded, unfolded.T, alpha=1.0 if beta2 == 1.0 else 1.0 - beta2)
-                if refresh:
-                    p_mat.copy_(self._root(group, s_mat, exponent))
-                if precondition:
-                    x = torch.tensordot(x, p_mat, dims=([0], [0]))
-            if precondition:
-                out[index] = x
-        return out.view(grad.shape) if precondition and blocks else grad
-
     def _update(self, group, params, grads, momentum, statistics, preconditioners, graft_statistics=None):
-        beta1, beta2 = group['betas']
+        beta1 = group['betas'][0]
         graft, started = group['graft_type'], group['step'] >= group['start_preconditioning_step']
-        if graft in ('adagrad', 'rmsprop'):
-            if graft == 'rmsprop':
-                torch._foreach_mul_(graft_statistics, beta2)
-            torch._foreach_addcmul_(graft_statistics, grads, grads, value=1.0 - beta2 if graft == 'rmsprop' else 1.0)
-            denom = torch._foreach_sqrt(graft_statistics)
-            torch._foreach_add_(denom, group['diagonal_eps'])
-            directions = torch._foreach_div(grads, denom)
-        else:
-            directions = torch._foreach_sign(grads) if graft == 'sqrt_n' else grads
-        shampoo = [self._shampoo(group, g, s, p, started) for g, s, p in zip(grads, statistics, preconditioners)]
+        directions = graft_directions(group, grads, graft_statistics)
+        shampoo = [precondition_blocks(group, g, s, p, started) for g, s, p in zip(grads, statistics, preconditioners)]
         if started:
             if graft != 'none':
                 ratios = torch._foreach_div(
