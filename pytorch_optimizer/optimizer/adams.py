@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, addcdiv_scaled_, global_norm, host_flag, zero_unless
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -90,46 +90,59 @@ class AdamS(BaseOptimizer):
     def _prepare(self, group, params, grads, states):
         """Update the moments of the whole group first: the decay of every tensor needs :math:`\\bar v_t`."""
         beta1, beta2 = group['betas']
-        ok = torch.isfinite(global_norm(grads))
-        grads = zero_unless(ok, grads)
+        ok = torch.isfinite(F.global_norm(grads))
+        grads = F.zero_unless(ok, grads)
         if not group['weight_decouple'] and group['weight_decay'] > 0.0:
             grads = torch._foreach_add(grads, params, alpha=group['weight_decay'])  # never into p.grad
-        exp_avg, exp_avg_sq = [s['exp_avg'] for s in states], [s['exp_avg_sq'] for s in states]
-        if group['adanorm']:
-            moment_grads = adanorm_grads(grads, [s['exp_grad_norm'] for s in states], group['r'])
+        if group['adanorm']:  # per-tensor gradient norms: on whole tensors, before slicing
+            moment_grads = F.adanorm_grads(grads, [s['exp_grad_norm'] for s in states], group['r'])
         else:
             moment_grads = grads
-        torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
-        torch._foreach_mul_(exp_avg_sq, beta2)
-        torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
-        if group['ams_bound']:
-            torch._foreach_maximum_([s['max_exp_avg_sq'] for s in states], exp_avg_sq)
-            exp_avg_sq = [s['max_exp_avg_sq'] for s in states]
+        keys = ('exp_avg', 'exp_avg_sq') + (('max_exp_avg_sq',) if group['ams_bound'] else ())
+        decoupled = group['weight_decouple'] and group['weight_decay'] > 0.0
+        sums, beta2_t = [], F.cpu_scalar(beta2, params[0])
+        # cache-sized slices (base ``_cache_chunks``): v is updated and summed while it is in cache
+        for gs, mgs, moments in self._cache_chunks(grads, moment_grads, states, keys):
+            torch._foreach_lerp_(moments['exp_avg'], mgs, 1.0 - beta1)
+            torch._foreach_mul_(moments['exp_avg_sq'], beta2_t)
+            torch._foreach_addcmul_(moments['exp_avg_sq'], gs, gs, value=1.0 - beta2)
+            if group['ams_bound']:
+                torch._foreach_maximum_(moments['max_exp_avg_sq'], moments['exp_avg_sq'])
+            if decoupled:
+                sums += [v.sum() for v in moments[keys[-1]]]
 
         decay = torch.ones((), dtype=params[0].dtype, device=params[0].device)
-        if group['weight_decouple'] and group['weight_decay'] > 0.0:
-            numel = sum(v.numel() for v in exp_avg_sq)
-            mean = torch.stack([v.sum() for v in exp_avg_sq]).sum() / (
-                numel * self.bias_correction(beta2, group['step'])
-            )
+        if decoupled:
+            numel = sum(p.numel() for p in params)
+            mean = torch.stack(sums).sum() / (numel * self.bias_correction(beta2, group['step']))
             wd = group['weight_decay'] * (1.0 if group['fixed_decay'] else group['lr'])
             decay = 1.0 - wd / (mean.sqrt() + group['eps'])
         ok = ok & torch.isfinite(decay)
-        self._stable = (torch.where(ok, decay, 1.0), ok)
+        return {'decay': torch.where(ok, decay, 1.0), 'ok': ok}
 
-    def _update(self, group, params, grads, exp_avg, exp_avg_sq, max_exp_avg_sq=None, exp_grad_norm=None):
+    def _update(
+        self, group, params, grads, exp_avg, exp_avg_sq, max_exp_avg_sq=None, exp_grad_norm=None, *, decay, ok
+    ):
         beta1, beta2 = group['betas']
         step = group['step']
-        decay, ok = self._stable
-        if group['ams_bound']:
-            exp_avg_sq = max_exp_avg_sq
-        torch._foreach_mul_(params, decay)
-        denom = torch._foreach_sqrt(exp_avg_sq)
-        torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta2, step)))
-        torch._foreach_add_(denom, group['eps'])
+        flag = F.host_flag(ok)  # CPU: read on the host, no masked temporary; elsewhere a 0-d mask
+        if flag is False:  # a non-finite gradient or decay: nothing changes
+            return
+        # m / (sqrt(v / bc2) + eps) = sqrt(bc2) * m / (sqrt(v) + eps * sqrt(bc2)): no pass dividing by sqrt(bc2)
+        bc2_sqrt = math.sqrt(self.bias_correction(beta2, step))
         step_size = group['lr'] if group['adam_debias'] else group['lr'] / self.bias_correction(beta1, step)
-        flag = host_flag(ok)  # CPU: read on the host, no masked temporary; elsewhere a 0-d mask
-        if flag is None:
-            addcdiv_scaled_(params, exp_avg, denom, ok.to(params[0].dtype) * -step_size)
-        elif flag:
-            torch._foreach_addcdiv_(params, exp_avg, denom, value=-step_size)
+        step_size, eps = step_size * bc2_sqrt, F.cpu_scalar(group['eps'] * bc2_sqrt, params[0])
+        pieces = [(params, exp_avg, max_exp_avg_sq if group['ams_bound'] else exp_avg_sq)]
+        if len(params) == 1:  # a tensor larger than a cache batch comes alone: update its slices in turn, so
+            # the denominator (a scratch slice) and the parameter stay in cache between the passes
+            pieces = [([p], [m], [v]) for p, m, v in F.cache_slices([t[0] for t in pieces[0]], self.cache_chunk)]
+        for ps, ms, vs in pieces:
+            if group['weight_decouple'] and group['weight_decay'] > 0.0:
+                torch._foreach_mul_(ps, decay)
+            denom = self.scratch(vs, 'denom')
+            for v, d in zip(vs, denom):
+                torch.sqrt(v, out=d).add_(eps)
+            if flag is None:
+                F.addcdiv_scaled_(ps, ms, denom, ok.to(ps[0].dtype) * -step_size)
+            else:
+                torch._foreach_addcdiv_(ps, ms, denom, value=-step_size)

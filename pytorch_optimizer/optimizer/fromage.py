@@ -13,6 +13,7 @@ import math
 
 import torch
 
+from pytorch_optimizer.base.functional import cpu_scalar
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_lr, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -61,10 +62,11 @@ class Fromage(BaseOptimizer):
 
     def _update(self, group, params, grads, max_norm=None):
         lr = group['lr']
-        p_norms, g_norms = torch._foreach_norm(params), torch._foreach_norm(grads)
-        ratios = [torch.where((pn > 0) & (gn > 0), pn / gn, 1.0) for pn, gn in zip(p_norms, g_norms)]
-        torch._foreach_add_(params, torch._foreach_mul(grads, ratios), alpha=-lr)
-        torch._foreach_div_(params, math.sqrt(1.0 + lr * lr))
+        # per-tensor ratios of the whole batch as one vector: a handful of kernels, not a few per parameter
+        pn, gn = torch.stack(torch._foreach_norm(params)), torch.stack(torch._foreach_norm(grads))
+        ratios = torch.where((pn > 0) & (gn > 0), pn / gn, 1.0) * -lr
+        torch._foreach_addcmul_(params, grads, list(ratios.unbind()))  # the 0-d ratios broadcast: no temporary
+        torch._foreach_div_(params, cpu_scalar(math.sqrt(1.0 + lr * lr), params[0]))
         if max_norm is not None:
-            norms = torch._foreach_norm(params)
-            torch._foreach_mul_(params, [torch.where(n > m, m / n, 1.0) for n, m in zip(norms, max_norm)])
+            norms, bounds = torch.stack(torch._foreach_norm(params)), torch.stack(max_norm)
+            torch._foreach_mul_(params, list(torch.where(norms > bounds, bounds / norms, 1.0).unbind()))

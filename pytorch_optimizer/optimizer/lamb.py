@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, global_norm, rectification, zero_unless
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import (
     check_betas,
@@ -110,55 +110,57 @@ class Lamb(BaseOptimizer):
         return self.state_keys + (('exp_grad_norm',) if group['adanorm'] else ())
 
     def _prepare(self, group, params, grads, states):
-        norm = global_norm(grads)
+        norm = F.global_norm(grads)
         ok = torch.isfinite(norm)
         clip = torch.ones_like(norm)
         if group['pre_norm'] and group['max_grad_norm'] > 0.0:
             clip = torch.clamp(group['max_grad_norm'] / (norm + group['eps']), max=1.0)
-        self._clip = (torch.where(ok, clip, 0.0), ok)
+        return {'clip': torch.where(ok, clip, 0.0), 'ok': ok}
 
-    def _update(self, group, params, grads, exp_avg, exp_avg_sq, exp_grad_norm=None):
+    def _update(self, group, params, grads, exp_avg, exp_avg_sq, exp_grad_norm=None, *, clip, ok):
         beta1, beta2 = group['betas']
         step, wd = group['step'], group['weight_decay']
-        clip, ok = self._clip
-        grads = zero_unless(ok, grads)  # the gradients themselves: written into only after a copy below
+        grads = F.zero_unless(ok, grads)  # the gradients themselves: never written into
         if group['pre_norm'] and group['max_grad_norm'] > 0.0:
-            grads = torch._foreach_mul(grads, clip)
+            grads = [torch.mul(g, clip, out=b) for g, b in zip(grads, self.scratch(grads, 'grads'))]
         if not group['weight_decouple'] and wd > 0.0:
-            grads = torch._foreach_add(grads, params, alpha=wd)
-        moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
-        torch._foreach_mul_(exp_avg, beta1)
-        torch._foreach_add_(exp_avg, moment_grads, alpha=1.0 - beta1 if group['grad_averaging'] else 1.0)
-        torch._foreach_mul_(exp_avg_sq, beta2)
+            grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'grads'))]
+        moment_grads = F.adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
+        if group['grad_averaging']:
+            torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
+        else:
+            torch._foreach_mul_(exp_avg, beta1)
+            torch._foreach_add_(exp_avg, moment_grads)
+        torch._foreach_mul_(exp_avg_sq, F.cpu_scalar(beta2, params[0]))
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
 
-        scale = 1.0 if group['adam_debias'] else 1.0 / self.bias_correction(beta1, step)
-        r_t, adaptive = 1.0, True
+        # the update is u = c * q, with q built in one scratch buffer and the scalar c folded into the step
+        c = 1.0 if group['adam_debias'] else 1.0 / self.bias_correction(beta1, step)
+        adaptive = True
         if group['rectify']:
-            r_t, adaptive = rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
+            r_t, adaptive = F.rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
             if r_t == 0.0:
                 return
-        if adaptive:
-            denom = torch._foreach_sqrt(exp_avg_sq)
-            torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta2, step)))
-            torch._foreach_add_(denom, group['eps'])
-            for m, d in zip(exp_avg, denom):
-                torch.div(m, d, out=d)  # m / denom in denom's buffer: one full-size temporary, not two
-            update = denom
-            torch._foreach_mul_(update, scale * r_t)
+            c *= r_t
+        q = self.scratch(params, 'update')
+        if adaptive:  # m / (sqrt(v / bc2) + eps) = sqrt(bc2) * m / (sqrt(v) + eps * sqrt(bc2))
+            bc2_sqrt = math.sqrt(self.bias_correction(beta2, step))
+            eps, c = F.cpu_scalar(group['eps'] * bc2_sqrt, params[0]), c * bc2_sqrt
+            for m, v, d in zip(exp_avg, exp_avg_sq, q):
+                torch.div(m, torch.sqrt(v, out=d).add_(eps), out=d)
         else:
-            update = torch._foreach_mul(exp_avg, scale)
+            F.copy_(q, exp_avg)
         if group['weight_decouple'] and wd > 0.0:
             if group['fixed_decay']:
                 torch._foreach_mul_(params, 1.0 - ok.to(params[0].dtype) * wd)
             else:
-                torch._foreach_add_(update, params, alpha=wd)
+                torch._foreach_add_(q, params, alpha=wd / c)
 
-        # trust ratios of the whole batch as one tensor: a handful of kernels, not a few per parameter
-        step_size = ok.to(params[0].dtype) * -group['lr']
+        # trust ratios of the whole batch as one vector: a handful of kernels, not a few per parameter
+        step_size = ok.to(params[0].dtype) * (-group['lr'] * c)
         if group['adam']:
             step_sizes = [step_size] * len(params)
         else:
-            w, u = torch.stack(torch._foreach_norm(params)), torch.stack(torch._foreach_norm(update))
+            w, u = torch.stack(torch._foreach_norm(params)), torch.stack(torch._foreach_norm(q)) * c
             step_sizes = (step_size * torch.where((w > 0) & (u > 0), w / u, 1.0)).unbind()
-        torch._foreach_addcmul_(params, update, list(step_sizes))
+        torch._foreach_addcmul_(params, q, list(step_sizes))

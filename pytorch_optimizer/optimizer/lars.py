@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from pytorch_optimizer.base.functional import cpu_scalar
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -70,19 +71,21 @@ class LARS(BaseOptimizer):
         return ('momentum_buffer',) if group['momentum'] > 0.0 else ()
 
     def _update(self, group, params, grads, momentum_buffer=None):
-        wd, momentum = group['weight_decay'], group['momentum']
-        p_norms, g_norms = torch._foreach_norm(params), torch._foreach_norm(grads)
-        ratios = [
-            torch.where((pn > 0) & (gn > 0), group['trust_coefficient'] * pn / (gn + wd * pn), 1.0)
-            for pn, gn in zip(p_norms, g_norms)
-        ]
-        update = torch._foreach_add(grads, params, alpha=wd) if wd else list(grads)
-        update = torch._foreach_mul(update, ratios)
-        if momentum > 0.0:
-            torch._foreach_mul_(momentum_buffer, momentum)
-            torch._foreach_add_(momentum_buffer, update, alpha=1.0 - group['dampening'])
-            if group['nesterov']:
-                torch._foreach_add_(update, momentum_buffer, alpha=momentum)
-            else:
-                update = momentum_buffer
-        torch._foreach_add_(params, update, alpha=-group['lr'])
+        wd, momentum, lr = group['weight_decay'], group['momentum'], group['lr']
+        # trust ratios of the whole batch as one vector: a handful of kernels, not a few per parameter
+        pn, gn = torch.stack(torch._foreach_norm(params)), torch.stack(torch._foreach_norm(grads))
+        ratio = torch.where((pn > 0) & (gn > 0), group['trust_coefficient'] * pn / (gn + wd * pn), 1.0)
+        # u = ratio * d with d = g + wd * theta; the per-tensor ratio is folded into the ops that read u
+        d = grads
+        if wd:
+            d = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'update'))]
+        if momentum == 0.0:
+            torch._foreach_addcmul_(params, d, list((ratio * -lr).unbind()))
+            return
+        torch._foreach_mul_(momentum_buffer, cpu_scalar(momentum, params[0]))
+        torch._foreach_addcmul_(momentum_buffer, d, list((ratio * (1.0 - group['dampening'])).unbind()))
+        if group['nesterov']:  # theta -= lr * (u + momentum * b)
+            torch._foreach_addcmul_(params, d, list((ratio * -lr).unbind()))
+            torch._foreach_add_(params, momentum_buffer, alpha=-lr * momentum)
+        else:
+            torch._foreach_add_(params, momentum_buffer, alpha=-lr)
