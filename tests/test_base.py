@@ -114,3 +114,16 @@ def test_all_finite_and_ordered_sum():
         expected = torch.stack([v.to(dtype) for v in partials]).sum()
         total = F.ordered_sum(partials, dtype)
         assert total.dtype == dtype and torch.equal(total, expected)
+
+
+def test_cpu_scalar_gives_the_same_bits_as_a_python_float():
+    from pytorch_optimizer.base import functional as F
+
+    for dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64):
+        x = torch.randn(1000, generator=torch.Generator().manual_seed(0)).to(dtype)
+        for value in (0.999, 1.0 / 3.0, 1e-3 * (2**0.5)):
+            scalar = F.cpu_scalar(value, x)
+            assert isinstance(scalar, torch.Tensor) and scalar.dim() == 0
+            assert torch.equal(x.clone().mul_(value), x.clone().mul_(scalar))
+            assert torch.equal(x.clone().div_(value), x.clone().div_(scalar))
+    assert F.cpu_scalar(0.5, torch.ones(2, device='meta')) == 0.5  # other devices keep the float
