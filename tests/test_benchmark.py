@@ -49,8 +49,9 @@ def test_a_failing_measurement_is_a_failed_row(server):
 
 
 def test_rounds_combine_to_the_fastest_with_their_spread():
-    rounds = [{'ms': 3.0, 'first_s': 1.0}, {'ms': 2.0, 'first_s': 0.5}, None]
-    assert _combine(rounds) == {'ms': 2.0, 'first_s': 1.0, 'spread': 1.5}
+    rounds = [{'ms': 3.0, 'first_s': 1.0, 'fixed_ms': 0.4}, {'ms': 2.0, 'first_s': 0.5, 'fixed_ms': 0.3}, None]
+    assert _combine(rounds) == {'ms': 2.0, 'first_s': 1.0, 'spread': 1.5, 'fixed_ms': 0.3}
+    assert _combine([{'ms': 1.0, 'first_s': 0.1}])['fixed_ms'] is None  # not a fused row
     assert _combine([None]) is None
 
 
@@ -59,6 +60,7 @@ def test_the_server_starts_the_compiler_once_and_fused_rows_compile_after_the_fo
     assert probe['bandwidth'] > 0 and probe['compile_warmup_s'] > 0
     result = server.measure('zoo:lion:fused', ['tiny'], [str(ROOT)], memory=False)
     assert result['tiny'] is not None and result['tiny']['finite']
+    assert result['tiny']['fixed_ms'] > 0  # the step on as many four-element tensors
 
 
 def test_memory_is_measured_after_every_timing(monkeypatch):
@@ -78,3 +80,16 @@ def test_memory_is_measured_after_every_timing(monkeypatch):
     result = step.child(torch, {**request, 'steps': 3, 'warmup': 2}, workloads)
     assert events == ['time', 'time', 'memory', 'memory']
     assert result['a']['extra_per_param'] == 0.0 and result['b']['ms'] > 0
+
+
+def test_fused_rows_over_the_floor_target_are_printed_with_their_fixed_cost(capsys):
+    from benchmarks.step import _fused_gaps
+
+    row = {'state_bytes_per_param': 8.0, 'fixed_ms': 1.0}
+    # 1M parameters at 28 bytes each and 28 GB/s: a floor of 1 ms
+    rows = [('adamod', 'zoo:adamod:fused', {**row, 'ms': 2.0}), ('lion', 'zoo:lion:fused', {**row, 'ms': 1.2})]
+    rows.append(('radam', 'zoo:radam', {**row, 'ms': 9.0}))  # not fused: the eager target has its own list
+    _fused_gaps(rows, 10**6, 200, 28e9)
+    out = capsys.readouterr().out
+    assert 'adamod' in out and '2.0x floor, fixed  1.00 ms, the rest  1.0x floor' in out
+    assert 'lion' not in out and 'radam' not in out
