@@ -11,7 +11,7 @@ import math
 import torch
 
 from pytorch_optimizer.base import functional as F
-from pytorch_optimizer.base.functional import all_finite, group_scalars, ordered_sum, zero_unless
+from pytorch_optimizer.base.functional import all_finite, group_scalars, host_flag, ordered_sum, zero_unless
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -92,8 +92,9 @@ class DAdaptSGD(BaseOptimizer):
         d, numerator, g0_norm = group_scalars(group, params[0], d=group['d0'], numerator_weighted=0.0, g0_norm=0.0)
         okf = ok.to(d.dtype)
         n = range(len(params))
-        g_norm = ordered_sum([x**2 for x in torch._foreach_norm(grads)], d.dtype).sqrt()
-        g0_norm = torch.where(g0_norm > 0, g0_norm, g_norm)
+        if not host_flag(g0_norm > 0):  # ||g_0|| is still to be taken (on CPU the pass is skipped once it is)
+            g_norm = ordered_sum([x**2 for x in torch._foreach_norm(grads)], d.dtype).sqrt()
+            g0_norm = torch.where(g0_norm > 0, g0_norm, g_norm)
         dlr = torch.where(g0_norm > 0, okf * d * group['lr'] / g0_norm, 0.0)
         dots, squares = {}, {}
         for idx in self._batches(group, params):
@@ -112,7 +113,6 @@ class DAdaptSGD(BaseOptimizer):
     def _update(self, group, params, grads, s, x0, okf, dlr):
         if group['weight_decay'] and group['weight_decouple']:
             torch._foreach_mul_(params, 1.0 - group['weight_decay'] * (okf if group['fixed_decay'] else dlr))
-        z = torch._foreach_sub(x0, s)
-        weight = okf * (1.0 - group['momentum'])
-        torch._foreach_mul_(params, 1.0 - weight)
-        torch._foreach_addcmul_(params, z, [weight] * len(z))
+        weight = okf * (1.0 - group['momentum'])  # theta <- theta + w (x0 - s - theta), w = 0 when skipped
+        torch._foreach_lerp_(params, x0, [weight] * len(params))
+        torch._foreach_addcmul_(params, s, [-weight] * len(params))
