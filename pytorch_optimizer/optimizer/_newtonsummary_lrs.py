@@ -1,4 +1,4 @@
-"""Newton-summary learning rates: the summary ``(H̄, ḡ, o3)`` along a direction and its cubic-regularized solve.
+"""Newton-summary learning rates: the summary ``(H̄, ḡ, o3)`` along a direction, its solve and the groups' lrs.
 
 Reference: Wolinski, "Adapting Newton's Method to Neural Networks through a Summary of Higher-Order
 Derivatives", arXiv 2023. https://arxiv.org/abs/2312.03885 (code: p-wol/GroupedNewton, ``grnewt``).
@@ -138,3 +138,43 @@ def nesterov_lrs(H: Tensor, g: Tensor, o3_: Tensor, damping_int: float) -> tuple
         return torch.linalg.solve(H + (lam / 2) * r * D2, g), ok
     except RuntimeError:
         return None, False
+
+
+def set_lrs(
+    groups: Sequence[dict], indices: Sequence[int], summary: tuple[Tensor, Tensor, Tensor], shared: dict, cfg: dict
+) -> None:
+    """Set the ``lr`` of the active ``groups`` (``indices`` among the optimizer's) from a finite summary.
+
+    ``shared`` keeps the moving averages: of ``(H̄, ḡ, o3)`` (factor ``movavg``) and of ``|o3|^{1/3}`` (factor
+    ``mom_order3_``), both reset when the active groups change. The lrs ``(H̄ + ridge I)⁻¹ḡ`` (``noregul``:
+    no ridge) or :func:`nesterov_lrs` are clipped at 0 with ``remove_negative`` (with ``maintain_true_lrs``
+    only the applied ones), smoothed by ``mom_lrs`` (0 at the first summary) and scaled by ``damping``;
+    a failed or non-finite solve keeps the previous lrs. ``cfg``: the optimizer's defaults.
+    """
+    H, g, o3 = summary
+    ids = torch.tensor(indices)
+    same = 'ids' in shared and torch.equal(shared['ids'], ids)
+    if cfg['movavg'] > 0 and same:
+        m = cfg['movavg']
+        H, g, o3 = (m * old + (1 - m) * new for old, new in zip((shared['H'], shared['g'], shared['o3']), (H, g, o3)))
+    o3_ = o3.abs().pow(1 / 3)
+    if cfg['mom_order3_'] > 0 and same:
+        o3_ = cfg['mom_order3_'] * shared['o3_'] + (1 - cfg['mom_order3_']) * o3_
+    shared.update(ids=ids, H=H, g=g, o3=o3, o3_=o3_)
+    try:
+        if cfg['nesterov'] and not cfg['noregul']:
+            lrs, found = nesterov_lrs(H, g, o3_, cfg['damping_int'])
+        else:
+            ridge = 0.0 if cfg['noregul'] else cfg['ridge']
+            lrs, found = torch.linalg.solve(H + ridge * torch.eye(len(g), dtype=H.dtype), g), True
+    except RuntimeError:  # a singular system: keep the previous lrs
+        return
+    if not found or not bool(torch.isfinite(lrs).all()):
+        return
+    clip = cfg['remove_negative']
+    if clip and not cfg['maintain_true_lrs']:
+        lrs = lrs.clamp(min=0.0)
+    rho = cfg['mom_lrs'] if shared['step'] > 0 else 0.0
+    for group, lr in zip(groups, lrs.tolist()):
+        group['summary_lr'] = rho * group['summary_lr'] + (1 - rho) * lr
+        group['lr'] = group['damping'] * (max(group['summary_lr'], 0.0) if clip else group['summary_lr'])

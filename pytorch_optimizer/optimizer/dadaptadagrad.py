@@ -11,7 +11,6 @@ import math
 import torch
 
 from pytorch_optimizer.base import functional as F
-from pytorch_optimizer.base.functional import all_finite, group_scalars, ordered_sum, zero_unless
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -27,10 +26,10 @@ class DAdaptAdaGrad(BaseOptimizer):
         \hat d_{k+1} = \frac{\lVert s_k \rVert^2_{A_k^{-1}} - \sum_{i \le k} (d_i\eta)^2 \lVert g_i\rVert^2_{A_i^{-1}}}
         {\lVert s_k \rVert_1}, \quad d_{k+1} = \max\big(d_k, \min(\hat d_{k+1}, \rho\, d_k)\big)
 
-    with :math:`\lVert x\rVert^2_{A^{-1}} = \sum x^2/(\sqrt{a}+\epsilon)`, :math:`a_0 = 10^{-6}` and
-    :math:`\mu` the momentum, as in the official code. The weighted sums are tracked incrementally over the
-    whole group as 0-d tensors in the group (``d``, ``gsq_weighted``, ``sksq_weighted``, ``skl1``): no host
-    sync. A non-finite gradient anywhere skips the step (masked).
+    with :math:`\lVert x\rVert^2_{A^{-1}} = \sum x^2/(\sqrt{a}+\epsilon)` and :math:`a_0 = 10^{-6}`, as in the
+    official code. The weighted sums over the whole group are tracked incrementally as 0-d tensors in the group
+    (``d``, ``gsq_weighted``, ``sksq_weighted``, ``skl1``): no host sync. A non-finite gradient anywhere
+    skips the step (masked).
 
     Args:
         params: parameters or parameter groups.
@@ -102,15 +101,14 @@ class DAdaptAdaGrad(BaseOptimizer):
         return F.dots(tensors, out)
 
     def _prepare(self, group, params, grads, states):
-        # the parameter step needs d_k only, so it runs here, batch by batch, while the batch is in cache and
-        # s_k / (sqrt(a_k) + eps) is at hand: _update has nothing left to do
+        # the parameter step needs d_k only: it runs here, batch by batch, while s_k / (sqrt(a_k) + eps) is at hand
         wd, eps = group['weight_decay'], group['eps']
         if wd and not group['weight_decouple']:
             grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
-        ok = all_finite(grads)
-        grads = zero_unless(ok, grads)
+        ok = F.all_finite(grads)
+        grads = F.zero_unless(ok, grads)
         names = ('d', 'gsq_weighted', 'sksq_weighted', 'skl1')
-        d, gsq, sksq, skl1 = group_scalars(group, params[0], **dict(zip(names, (group['d0'], 0.0, 0.0, 0.0))))
+        d, gsq, sksq, skl1 = F.group_scalars(group, params[0], **dict(zip(names, (group['d0'], 0.0, 0.0, 0.0))))
         okf = ok.to(d.dtype)
         dlr = okf * d * group['lr']
         decay = 1.0 - wd * (okf if group['fixed_decay'] else dlr) if wd and group['weight_decouple'] else None
@@ -140,12 +138,9 @@ class DAdaptAdaGrad(BaseOptimizer):
                 torch._foreach_mul_(p, 1.0 - weight)
                 torch._foreach_addcmul_(p, work, [weight] * len(p), value=-1.0)
             new_l1 = F.l1_norms(sk, work)
-            for j, i in enumerate(idx):
-                parts[i] = (g_sq[j], new_sq[j] - old_sq[j], new_l1[j] - old_l1[j])
-        n = range(len(params))
-        gsq_new = gsq + dlr * dlr * ordered_sum([parts[i][0] for i in n], d.dtype)
-        sksq_new = sksq + ordered_sum([parts[i][1] for i in n], d.dtype)
-        skl1_new = skl1 + ordered_sum([parts[i][2] for i in n], d.dtype)
+            parts.update(zip(idx, zip(g_sq, map(torch.sub, new_sq, old_sq), map(torch.sub, new_l1, old_l1))))
+        total = [F.ordered_sum([parts[i][j] for i in range(len(params))], d.dtype) for j in range(3)]
+        gsq_new, sksq_new, skl1_new = gsq + dlr * dlr * total[0], sksq + total[1], skl1 + total[2]
         d_new = torch.maximum(d, torch.minimum((sksq_new - gsq_new) / skl1_new, d * group['growth_rate']))
         group['d'] = torch.where(ok & (skl1_new > 0) & torch.isfinite(d_new), d_new, d)
         for name, new, old in zip(names[1:], (gsq_new, sksq_new, skl1_new), (gsq, sksq, skl1)):

@@ -11,15 +11,7 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import (
-    addcdiv_scaled_,
-    all_finite,
-    copy_,
-    group_scalars,
-    host_flag,
-    ordered_sum,
-    zero_unless,
-)
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -91,9 +83,9 @@ class DAdaptAdan(BaseOptimizer):
         # parameter step share each tensor's denominator sqrt(v) + eps
         beta1, beta2, beta3 = group['betas']
         wd, eps = group['weight_decay'], group['eps']
-        ok = all_finite(grads)
-        grads = zero_unless(ok, grads)
-        d, gsq = group_scalars(group, params[0], d=group['d0'], gsq_weighted=0.0)
+        ok = F.all_finite(grads)
+        grads = F.zero_unless(ok, grads)
+        d, gsq = F.group_scalars(group, params[0], d=group['d0'], gsq_weighted=0.0)
         okf = ok.to(d.dtype)
         dlr = okf * d * group['lr']
         for state, g in zip(states, grads):
@@ -101,7 +93,7 @@ class DAdaptAdan(BaseOptimizer):
                 state['previous_grad'] = g.clone()
         # CPU: the flag is read on the host (no device to wait for): a non-finite step stops here and the
         # tensors need no masks; elsewhere the masks make it a no-op without a host sync
-        flag = host_flag(ok)
+        flag = F.host_flag(ok)
         on_host = flag is not None
         if flag is False:
             return
@@ -135,14 +127,14 @@ class DAdaptAdan(BaseOptimizer):
                 torch._foreach_mul_(p, 1.0 - dlr * wd)
             if on_host:
                 torch._foreach_addcdiv_(p, update, denom, value=-1.0)
-                copy_(prev, g)
+                F.copy_(prev, g)
             else:
-                addcdiv_scaled_(p, update, denom, -okf)
+                F.addcdiv_scaled_(p, update, denom, -okf)
                 torch._foreach_mul_(prev, 1.0 - okf)
                 torch._foreach_add_(prev, g)
             if wd and not group['weight_decouple']:
                 torch._foreach_div_(p, 1.0 + dlr * wd)
-        total = [ordered_sum([parts[i][j] for i in range(len(params))], d.dtype) for j in range(3)]
+        total = [F.ordered_sum([parts[i][j] for i in range(len(params))], d.dtype) for j in range(3)]
         gsq_new = beta3 * gsq + (1.0 - beta3) * dlr * dlr * total[0]
         d_hat = (total[1] / (1.0 - beta3) - gsq_new) / total[2]
         d_new = torch.maximum(d, torch.minimum(d_hat, d * group['growth_rate']))

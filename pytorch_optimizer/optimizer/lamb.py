@@ -32,12 +32,9 @@ class Lamb(BaseOptimizer):
         u_t = \frac{m_t/(1-\beta_1^t)}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon} + \lambda\theta_{t-1}, \\
         \theta_t = \theta_{t-1} - \eta \frac{\lVert\theta_{t-1}\rVert}{\lVert u_t\rVert} u_t
 
-    per tensor (Algorithm 2, :math:`\phi` = identity; the ratio is 1 where either norm is 0). With
-    ``pre_norm`` the gradients are first clipped to the global norm ``max_grad_norm`` over the group,
-    :math:`g \leftarrow g \min(1, \texttt{max\_grad\_norm} / (\lVert g\rVert + \epsilon))`. A non-finite
-    gradient anywhere in the group skips the group's step (parameters unchanged; the moments see a zero
-    gradient). ``rectify`` multiplies the adaptive direction by RAdam's :math:`r_t` (RaLamb). The older
-    library clamped :math:`\lVert\theta\rVert` at 10; the paper's :math:`\phi` is the identity here.
+    per tensor (Algorithm 2 with :math:`\phi` the identity, where the older library clamped :math:`\lVert\theta\rVert`
+    at 10; the ratio is 1 where either norm is 0). A non-finite gradient anywhere in the group skips the group's
+    step (parameters unchanged; the moments see a zero gradient).
 
     Args:
         params: parameters or parameter groups.
@@ -46,13 +43,14 @@ class Lamb(BaseOptimizer):
         weight_decay: :math:`\lambda`.
         weight_decouple: :math:`\lambda\theta` inside :math:`u_t` (the paper's); else L2 added to the gradient.
         fixed_decay: decay by :math:`\theta \leftarrow (1-\lambda)\theta` outside the trust ratio instead.
-        rectify: RAdam rectification of the adaptive direction.
+        rectify: multiply the adaptive direction by RAdam's :math:`r_t` (RaLamb).
         degenerated_to_sgd: while :math:`\rho_t <` ``n_sma_threshold``, use :math:`m_t/(1-\beta_1^t)` (else no step).
         n_sma_threshold: :math:`\rho_t` from which the rectified adaptive direction is used.
         grad_averaging: :math:`m_t` averages :math:`(1-\beta_1) g_t`; else accumulates :math:`g_t`.
         max_grad_norm: global clipping norm used with ``pre_norm`` (0 disables).
         adam: trust ratio 1 (Adam with the decay inside the update), for comparisons.
-        pre_norm: clip the gradients to the global norm ``max_grad_norm`` first.
+        pre_norm: first clip the gradients to the group's norm ``max_grad_norm``,
+            :math:`g \leftarrow g \min(1, \texttt{max\_grad\_norm} / (\lVert g\rVert + \epsilon))`.
         r: AdaNorm's gradient-norm EMA coefficient (used with ``adanorm``).
         adanorm: AdaNorm-correct the gradient fed to :math:`m_t`.
         adam_debias: AdamD — do not divide :math:`m_t` by :math:`1-\beta_1^t`.
@@ -87,20 +85,15 @@ class Lamb(BaseOptimizer):
         maximize: bool = False,
         foreach: bool | None = None,
     ) -> None:
+        values = locals()
         flags = ('weight_decouple', 'fixed_decay', 'rectify', 'degenerated_to_sgd', 'grad_averaging', 'adam')
-        values = (weight_decouple, fixed_decay, rectify, degenerated_to_sgd, grad_averaging, adam)
-        defaults = {name: check_bool(self, name, v) for name, v in zip(flags, values)}
+        defaults = {k: check_bool(self, k, values[k]) for k in flags + ('pre_norm', 'adanorm', 'adam_debias')}
+        defaults.update({k: check_non_negative(self, k, values[k]) for k in ('weight_decay', 'max_grad_norm', 'eps')})
         defaults.update(
             lr=check_lr(self, lr),
             betas=check_betas(self, betas),
-            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
             n_sma_threshold=check_positive_int(self, 'n_sma_threshold', n_sma_threshold),
-            max_grad_norm=check_non_negative(self, 'max_grad_norm', max_grad_norm),
-            pre_norm=check_bool(self, 'pre_norm', pre_norm),
             r=check_range(self, 'r', r, 0.0, 1.0),
-            adanorm=check_bool(self, 'adanorm', adanorm),
-            adam_debias=check_bool(self, 'adam_debias', adam_debias),
-            eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
         )
@@ -111,17 +104,16 @@ class Lamb(BaseOptimizer):
 
     def _prepare(self, group, params, grads, states):
         norm = F.global_norm(grads)
-        ok = torch.isfinite(norm)
-        clip = torch.ones_like(norm)
-        if group['pre_norm'] and group['max_grad_norm'] > 0.0:
-            clip = torch.clamp(group['max_grad_norm'] / (norm + group['eps']), max=1.0)
-        return {'clip': torch.where(ok, clip, 0.0), 'ok': ok}
+        ok, clip = torch.isfinite(norm), None
+        if group['pre_norm'] and group['max_grad_norm'] > 0.0:  # 0 for a non-finite norm, whose step is skipped
+            clip = torch.where(ok, torch.clamp(group['max_grad_norm'] / (norm + group['eps']), max=1.0), 0.0)
+        return {'clip': clip, 'ok': ok}
 
     def _update(self, group, params, grads, exp_avg, exp_avg_sq, exp_grad_norm=None, *, clip, ok):
         beta1, beta2 = group['betas']
         step, wd = group['step'], group['weight_decay']
         grads = F.zero_unless(ok, grads)  # the gradients themselves: never written into
-        if group['pre_norm'] and group['max_grad_norm'] > 0.0:
+        if clip is not None:
             grads = [torch.mul(g, clip, out=b) for g, b in zip(grads, self.scratch(grads, 'grads'))]
         if not group['weight_decouple'] and wd > 0.0:
             grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'grads'))]

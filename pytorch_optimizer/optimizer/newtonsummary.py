@@ -24,7 +24,7 @@ from pytorch_optimizer.base.validation import (
 )
 from pytorch_optimizer.lr_scheduler._gen_probe import evaluate, probe_direction
 from pytorch_optimizer.optimizer._newtonsummary_groups import canonical, partition, trivial, wb
-from pytorch_optimizer.optimizer._newtonsummary_lrs import compute_hg, nesterov_lrs
+from pytorch_optimizer.optimizer._newtonsummary_lrs import compute_hg, nesterov_lrs, set_lrs
 from pytorch_optimizer.registry import register_optimizer
 
 __all__ = ['NewtonSummary', 'canonical', 'compute_hg', 'nesterov_lrs', 'partition', 'trivial', 'wb']
@@ -34,10 +34,11 @@ __all__ = ['NewtonSummary', 'canonical', 'compute_hg', 'nesterov_lrs', 'partitio
 class NewtonSummary(BaseOptimizer):
     r"""Per-subset learning rates :math:`\eta \in R^S` from the loss along a direction ``u`` (Newton-summary).
 
-    For a partition :math:`T_1..T_S` (the param groups) and the step :math:`\theta_s \leftarrow \theta_s -
-    \eta_s u_s`, with :math:`\varphi(\eta) = L(\theta - \sum_s \eta_s u_s)`:
-    :math:`\bar g = -\nabla\varphi(0)`, :math:`\bar H = \nabla^2\varphi(0)`,
-    :math:`D = \mathrm{diag}(|{-\partial^3_{s}\varphi(0)}|^{1/3})`, and :math:`\eta^\ast` solves
+    For a partition :math:`T_1..T_S` (the param groups; ``NewtonSummary.partition.canonical/trivial/wb(model)``
+    build them from a model) and the step :math:`\theta_s \leftarrow \theta_s - \eta_s u_s`, with
+    :math:`\varphi(\eta) = L(\theta - \sum_s \eta_s u_s)`: :math:`\bar g = -\nabla\varphi(0)`,
+    :math:`\bar H = \nabla^2\varphi(0)`, :math:`D = \mathrm{diag}(|{-\partial^3_{s}\varphi(0)}|^{1/3})`, and
+    :math:`\eta^\ast` solves
 
     .. math::
         \eta = \Big(\bar H + \frac{\lambda_{int}}{2}\|D\eta\| D^2\Big)^{-1}\bar g
@@ -45,15 +46,12 @@ class NewtonSummary(BaseOptimizer):
         \mathrm{lr}_s = \lambda_1 c_s
 
     ``u`` is SGD momentum (``buf ← μ buf + (1-μ_d) g``, the first ``buf = g``) or the displacement of one
-    step of ``updater`` (any optimizer over the same parameters, its parameters left untouched).
-    :math:`\bar H, \bar g, D` are computed every ``period_hg`` steps from a batch of ``hg_loader``
-    through ``full_loss(x, y)`` (the original API; ``step()`` then needs no closure) or else from
-    ``closure(backward=False)``, which must return the loss with its graph (``closure()`` is first
-    called as usual for the gradients). The S×S solve runs on the host in float64. A failed cubic
-    solve keeps the previous lrs (the reference sets 0); :math:`D = 0` falls back to
-    :math:`\bar H^{-1}\bar g` when :math:`\bar H \succ 0`; a non-finite summary skips the step.
-    Partitions: ``NewtonSummary.partition.canonical/trivial/wb(model)``. ``requires_closure`` holds
-    unless ``full_loss`` and ``hg_loader`` are given. Not picklable with a lambda ``full_loss``.
+    ``updater`` step. :math:`\bar H, \bar g, D` are computed every ``period_hg`` steps from a batch of
+    ``hg_loader`` through ``full_loss(x, y)`` (``step()`` then needs no closure) or else from
+    ``closure(backward=False)``, which must return the loss with its graph (``closure()`` is first called
+    as usual for the gradients). The S×S solve runs on the host in float64. A failed cubic solve keeps the
+    previous lrs (the reference sets 0); :math:`D = 0` falls back to :math:`\bar H^{-1}\bar g` when
+    :math:`\bar H \succ 0`; a non-finite summary skips the step. Not picklable with a lambda ``full_loss``.
 
     Args:
         params: parameters or parameter groups (the partition).
@@ -71,7 +69,8 @@ class NewtonSummary(BaseOptimizer):
         diagonal: keep only the diagonal of :math:`\bar H`.
         momentum: :math:`\mu`.
         momentum_damp: :math:`\mu_d`.
-        updater: an optimizer whose step gives ``u`` (its state advances once per step).
+        updater: an optimizer over the same parameters whose step gives ``u`` (its state advances once per
+            step, the parameters are left untouched).
         loader_pre_hook: maps an ``hg_loader`` batch to ``(x, y)``.
     """
 
@@ -129,13 +128,8 @@ class NewtonSummary(BaseOptimizer):
             momentum=check_range(self, 'momentum', momentum, 0.0, 1.0, high_inclusive=True),
             momentum_damp=check_range(self, 'momentum_damp', momentum_damp, 0.0, 1.0, high_inclusive=True),
         )
-        self._full_loss, self._hg_loader, self._updater, self._pre_hook = (
-            full_loss,
-            hg_loader,
-            updater,
-            loader_pre_hook,
-        )
-        self._hg_iter = None
+        self._full_loss, self._hg_loader = full_loss, hg_loader
+        self._updater, self._pre_hook, self._hg_iter = updater, loader_pre_hook, None
         super().__init__(params, defaults)
 
     _EXTRA = ('_full_loss', '_hg_loader', '_updater', '_pre_hook')
@@ -145,8 +139,7 @@ class NewtonSummary(BaseOptimizer):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
-        self.__dict__.setdefault('_hg_iter', None)
-        for key in self._EXTRA:
+        for key in (*self._EXTRA, '_hg_iter'):
             self.__dict__.setdefault(key, None)
 
     def damping_mul(self, factor: float) -> None:
@@ -175,94 +168,46 @@ class NewtonSummary(BaseOptimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        active = []
+        active, directions = [], []  # active: (group index, group, parameters with a gradient, their real views)
         for index, group in enumerate(self.param_groups):
             originals = [p for p in group['params'] if p.grad is not None]
             fresh = [self.state[p].get('momentum_buffer') is None for p in originals]
             params, grads, states = self._gather(group)
-            if params:
-                bufs = [s['momentum_buffer'] for s in states]
-                active.append((group, originals, params, grads, bufs, fresh, index))
+            if not params:
+                continue
+            bufs = [s['momentum_buffer'] for s in states]
+            if self._updater is None:
+                torch._foreach_mul_(bufs, group['momentum'])
+                torch._foreach_add_(bufs, grads, alpha=1.0 - group['momentum_damp'])
+                for buf, grad, first in zip(bufs, grads, fresh):
+                    if first:  # a parameter's first buffer is its gradient
+                        buf.copy_(grad)
+            active.append((index, group, originals, params))
+            directions.append(bufs)
         if not active:
             return loss
-        directions = self._directions(active)
-        shared = self.state['newton_summary']
+        indices, groups, originals, views = zip(*active)
+        if self._updater is not None:  # u: the displacement of one updater step (its state keeps the step)
+            probe = probe_direction(self._updater, unit_lr=False, restore_state=False)
+            moved = {p: torch.view_as_real(d) if d.is_complex() else d for ps, ds in probe for p, d in zip(ps, ds)}
+            directions = [
+                [moved[o] if o in moved else torch.zeros_like(p) for o, p in zip(group_originals, group_views)]
+                for group_originals, group_views in zip(originals, views)
+            ]
+        shared, cfg = self.state['newton_summary'], self.defaults
         step = shared.setdefault('step', 0)
-        for group, *_ in active:
+        for group in groups:
             group['step'] += 1
         ok = True
-        if step % self.defaults['period_hg'] == 0:
+        if step % cfg['period_hg'] == 0:
             with torch.enable_grad():
                 value = self._full_loss(*self._hg_batch()) if self._full_loss is not None else evaluate(closure)
-                summary = compute_hg(
-                    [a[1] for a in active],
-                    value,
-                    directions,
-                    noregul=self.defaults['noregul'],
-                    diagonal=self.defaults['diagonal'],
-                )
-            ok = self._set_lrs([a[0] for a in active], [a[6] for a in active], *summary, shared)
+                summary = compute_hg(originals, value, directions, noregul=cfg['noregul'], diagonal=cfg['diagonal'])
+            ok = all(bool(torch.isfinite(x).all()) for x in summary)  # else skip the step: no NaN spreads
+            if ok:
+                set_lrs(groups, indices, summary, shared, cfg)
         shared['step'] = step + 1
         if ok:
-            for (group, _, params, *_), u in zip(active, directions):
+            for group, params, u in zip(groups, views, directions):
                 torch._foreach_add_(params, u, alpha=-group['lr'])
         return loss
-
-    def _directions(self, active: list) -> list[list[Tensor]]:
-        if self._updater is not None:
-            probe = probe_direction(self._updater, unit_lr=False, restore_state=False)
-            moved = {p: d for ps, ds in probe for p, d in zip(ps, ds)}
-            directions = []
-            for _, originals, params, *_ in active:
-                us = [moved.get(o) for o in originals]
-                us = [
-                    torch.zeros_like(p) if u is None else torch.view_as_real(u) if u.is_complex() else u
-                    for u, p in zip(us, params)
-                ]
-                directions.append(us)
-            return directions
-        for group, _, _, grads, bufs, fresh, _ in active:
-            old = [(b, g) for b, g, f in zip(bufs, grads, fresh) if not f]
-            for b, g, f in zip(bufs, grads, fresh):
-                if f:
-                    b.copy_(g)
-            if old:
-                torch._foreach_mul_([b for b, _ in old], group['momentum'])
-                torch._foreach_add_([b for b, _ in old], [g for _, g in old], alpha=1.0 - group['momentum_damp'])
-        return [a[4] for a in active]
-
-    def _set_lrs(self, groups: list[dict], indices: list[int], H: Tensor, g: Tensor, o3: Tensor, shared: dict) -> bool:
-        cfg = self.defaults
-        if not bool(torch.isfinite(H).all() and torch.isfinite(g).all() and torch.isfinite(o3).all()):
-            return False  # a non-finite gradient somewhere: skip the whole step (no NaN spreads)
-        ids = torch.tensor(indices)
-        same = 'ids' in shared and torch.equal(shared['ids'], ids)
-        if cfg['movavg'] > 0 and same:
-            m = cfg['movavg']
-            H, g, o3 = (
-                m * old + (1 - m) * new for old, new in zip((shared['H'], shared['g'], shared['o3']), (H, g, o3))
-            )
-        o3_ = o3.abs().pow(1 / 3)
-        if cfg['mom_order3_'] > 0 and same:
-            o3_ = cfg['mom_order3_'] * shared['o3_'] + (1 - cfg['mom_order3_']) * o3_
-        shared.update(ids=ids, H=H, g=g, o3=o3, o3_=o3_)
-        lrs, found = None, False
-        try:
-            if cfg['noregul'] or not cfg['nesterov']:
-                ridge = 0.0 if cfg['noregul'] else cfg['ridge']
-                lrs = torch.linalg.solve(H + ridge * torch.eye(len(g), dtype=H.dtype), g)
-                found = True
-            else:
-                lrs, found = nesterov_lrs(H, g, o3_, cfg['damping_int'])
-        except RuntimeError:
-            found = False
-        if not found or lrs is None or not bool(torch.isfinite(lrs).all()):
-            return True  # keep the previous lrs
-        clip = cfg['remove_negative']
-        if clip and not cfg['maintain_true_lrs']:
-            lrs = lrs.clamp(min=0.0)
-        rho = cfg['mom_lrs'] if shared['step'] > 0 else 0.0
-        for group, lr in zip(groups, lrs.tolist()):
-            group['summary_lr'] = rho * group['summary_lr'] + (1 - rho) * lr
-            group['lr'] = group['damping'] * (max(group['summary_lr'], 0.0) if clip else group['summary_lr'])
-        return True

@@ -11,7 +11,6 @@ import math
 import torch
 
 from pytorch_optimizer.base import functional as F
-from pytorch_optimizer.base.functional import all_finite, group_scalars, host_flag, ordered_sum, zero_unless
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -30,12 +29,10 @@ class Prodigy(BaseOptimizer):
         m_k = \beta_1 m_{k-1} + (1-\beta_1) d_k g_k, \quad v_k = \beta_2 v_{k-1} + (1-\beta_2) d_k^2 g_k^2, \quad
         \theta_k = \theta_{k-1}(1 - \lambda\gamma_k) - \gamma_k\, m_k \oslash (\sqrt{v_k} + d_{k+1}\epsilon)
 
-    with :math:`c_k = \sqrt{1-\beta_2^k}/(1-\beta_1^k)` if ``bias_correction`` else 1, :math:`\beta_3 =
-    \sqrt{\beta_2}` by default, :math:`\kappa` = ``d_coef`` and :math:`\rho` the growth rate (the official
-    update: ``d_max`` tracks the largest estimate, the first step may jump straight to it). With
-    ``safeguard_warmup`` :math:`s_k` accumulates :math:`\tfrac{d_k}{d_0} d_k g_k` (no :math:`\eta c_k`). The sums run
-    over the whole group and live as 0-d tensors in the group (``d``, ``d_max``, ``d_numerator``): no host
-    sync. A non-finite gradient anywhere skips the step: nothing changes.
+    with :math:`c_k` Adam's bias correction (1 without ``bias_correction``). As in the official update, ``d_max``
+    tracks the largest estimate and the first step may jump straight to it. The sums run over the whole group
+    as 0-d tensors in the group (``d``, ``d_max``, ``d_numerator``): no host sync. A non-finite gradient
+    anywhere skips the step: nothing changes.
 
     Args:
         params: parameters or parameter groups.
@@ -48,7 +45,7 @@ class Prodigy(BaseOptimizer):
         weight_decay: :math:`\lambda`.
         weight_decouple: decoupled decay (AdamW style) instead of L2 added to the gradient.
         fixed_decay: decoupled decay by :math:`\lambda` instead of :math:`\lambda\gamma_k`.
-        bias_correction: use Adam's bias correction :math:`c_k`.
+        bias_correction: use Adam's bias correction :math:`c_k = \sqrt{1-\beta_2^k}/(1-\beta_1^k)`.
         safeguard_warmup: leave :math:`\eta c_k` out of :math:`s_k` (safer with a warm-up schedule).
         eps: :math:`\epsilon`.
         maximize: maximize the objective.
@@ -111,23 +108,20 @@ class Prodigy(BaseOptimizer):
         step, wd, d0, every = group['step'], group['weight_decay'], group['d0'], range(len(params))
         if wd and not group['weight_decouple']:
             grads[:] = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
-        d, d_max, numerator = group_scalars(group, params[0], d=d0, d_max=d0, d_numerator=0.0)
+        d, d_max, numerator = F.group_scalars(group, params[0], d=d0, d_max=d0, d_numerator=0.0)
         batches, dots, l1 = self._batches(group, params), {}, {}
         for idx in batches:
             g = [grads[i] for i in idx]
-            work = self.scratch(g, 'work')
-            for i, w in zip(idx, work):
-                torch.sub(states[i]['p0'], params[i], out=w)  # theta_0 - theta_{k-1}
-            dots.update(zip(idx, F.dots(work, g)))
-        dot_sum = ordered_sum([dots[i] for i in every], d.dtype)
-        # a non-finite gradient makes its dot, so the sum, non-finite (NaN and infinities never add up to a finite
-        # number): a finite sum proves every gradient finite, only a non-finite one needs the full check
+            shifts = [torch.sub(states[i]['p0'], params[i], out=w) for i, w in zip(idx, self.scratch(g, 'work'))]
+            dots.update(zip(idx, F.dots(shifts, g)))
+        dot_sum = F.ordered_sum([dots[i] for i in every], d.dtype)
+        # a non-finite gradient makes its dot, so the sum, non-finite: only a non-finite sum needs the full check
         ok = torch.isfinite(dot_sum)
-        if host_flag(ok) is not True:
-            ok = all_finite(grads)
-            if host_flag(ok) is False:
+        if F.host_flag(ok) is not True:
+            ok = F.all_finite(grads)
+            if F.host_flag(ok) is False:
                 return {'scalars': None}  # CPU: the flag is read on the host, and nothing has changed yet
-        grads[:], okf = zero_unless(ok, grads), ok.to(d.dtype)
+        grads[:], okf = F.zero_unless(ok, grads), ok.to(d.dtype)
         scale = math.sqrt(1.0 - beta2**step) / (1.0 - beta1**step) if group['bias_correction'] else 1.0
         dlr = okf * d * (group['lr'] * scale)
         s_rate = (d / d0) * (okf * d if group['safeguard_warmup'] else dlr)
@@ -138,7 +132,7 @@ class Prodigy(BaseOptimizer):
             torch._foreach_addcmul_(s, g, [s_rate] * len(g))
             l1.update(zip(idx, F.l1_norms(s, self.scratch(g, 'work'))))
         numerator_new = beta3 * numerator + (d / d0) * dlr * dot_sum
-        d_hat = group['d_coef'] * numerator_new / ordered_sum([l1[i] for i in every], d.dtype)
+        d_hat = group['d_coef'] * numerator_new / F.ordered_sum([l1[i] for i in every], d.dtype)
         valid = ok & torch.isfinite(d_hat)  # a zero 1-norm gives an infinite or NaN estimate
         group['d_max'] = d_max_new = torch.where(valid, torch.maximum(d_max, d_hat), d_max)
         d_new = torch.where(valid & (d == d0), torch.maximum(d, d_hat), d)
@@ -151,17 +145,13 @@ class Prodigy(BaseOptimizer):
         if scalars is None:
             return
         d, dlr, m_weight, v_weight, eps, decay = scalars
-        w = self.scratch(grads, 'work')
-        for x, y in zip(grads, w):
-            torch.mul(x, d, out=y)  # d_k g
+        w = [torch.mul(x, d, out=y) for x, y in zip(grads, self.scratch(grads, 'work'))]  # d_k g
         torch._foreach_lerp_(exp_avg, w, [m_weight] * len(w))  # beta1 m + (1 - beta1) d_k g
         torch._foreach_mul_(w, w)
         torch._foreach_lerp_(exp_avg_sq, w, [v_weight] * len(w))  # beta2 v + (1 - beta2) d_k^2 g^2
         if decay is not None:
             torch._foreach_mul_(params, decay)
-        for x, y in zip(exp_avg_sq, w):
-            torch.sqrt(x, out=y)
+        w = [torch.sqrt(x, out=y) for x, y in zip(exp_avg_sq, w)]
         torch._foreach_add_(w, eps)
-        for x, y in zip(exp_avg, w):
-            torch.div(x, y, out=y)
+        w = [torch.div(x, y, out=y) for x, y in zip(exp_avg, w)]  # m / (sqrt(v) + d_{k+1} eps)
         torch._foreach_addcmul_(params, w, [dlr] * len(w), value=-1.0)
