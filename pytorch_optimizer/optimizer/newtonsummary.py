@@ -51,7 +51,8 @@ class NewtonSummary(BaseOptimizer):
     ``closure(backward=False)``, which must return the loss with its graph (``closure()`` is first called
     as usual for the gradients). The S×S solve runs on the host in float64. A failed cubic solve keeps the
     previous lrs (the reference sets 0); :math:`D = 0` falls back to :math:`\bar H^{-1}\bar g` when
-    :math:`\bar H \succ 0`; a non-finite summary skips the step. Not picklable with a lambda ``full_loss``.
+    :math:`\bar H \succ 0`; a non-finite summary skips the step, a non-finite gradient the whole step (momentum
+    buffers included). Not picklable with a lambda ``full_loss``.
 
     Args:
         params: parameters or parameter groups (the partition).
@@ -168,6 +169,10 @@ class NewtonSummary(BaseOptimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
+        grads = [p.grad for group in self.param_groups for p in group['params'] if p.grad is not None]
+        grads = [g for g in grads if not g.is_sparse]  # a sparse gradient is refused below
+        if grads and not bool(torch.stack([torch.isfinite(g).all() for g in grads]).all()):
+            return loss  # a non-finite gradient: no buffer, parameter, lr or counter changes
         active, directions = [], []  # active: (group index, group, parameters with a gradient, their real views)
         for index, group in enumerate(self.param_groups):
             originals = [p for p in group['params'] if p.grad is not None]

@@ -280,3 +280,39 @@ def test_nesterov_with_a_zero_third_order_subset_and_indefinite_summary():
     assert nesterov_lrs(torch.tensor([[1.0, 0.0], [0.0, -1.0]], dtype=F64), g, o3_, lam) == (None, False)
     with pytest.raises(ValueError, match='damping_int'):
         nesterov_lrs(H, g, torch.tensor([0.9, 0.5], dtype=F64), 0.0)
+
+
+@pytest.mark.parametrize('period_hg', [1, 2])
+@pytest.mark.parametrize('momentum', [0.0, 0.9])
+def test_a_non_finite_gradient_changes_nothing_and_training_recovers(momentum, period_hg):
+    """A NaN gradient (also on a step without a summary) reaches neither the momentum buffers nor the
+    parameters: the step is skipped and the next finite step proceeds as if it had not happened."""
+    model = mlp()
+    opt = NewtonSummary(partition.wb(model)[0], damping=0.3, momentum=momentum, period_hg=period_hg)
+
+    def closure(nan=False):
+        def inner(backward=True):
+            loss = torch.log(torch.cosh(model(X) - Y)).mean()
+            if backward:
+                opt.zero_grad()
+                loss.backward()
+                if nan:
+                    next(model.parameters()).grad[0, 0] = float('nan')
+            return loss
+
+        return inner
+
+    for _ in range(3):
+        opt.step(closure())
+    before = [p.detach().clone() for p in model.parameters()]
+    buffers = [opt.state[p]['momentum_buffer'].clone() for p in model.parameters()]
+    lrs = [g['lr'] for g in opt.param_groups]
+    opt.step(closure(nan=True))
+    assert all(torch.equal(p, b) for p, b in zip(model.parameters(), before))
+    assert all(torch.equal(opt.state[p]['momentum_buffer'], b) for p, b in zip(model.parameters(), buffers))
+    assert [g['lr'] for g in opt.param_groups] == lrs
+    for _ in range(3):
+        opt.step(closure())
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert all(torch.isfinite(opt.state[p]['momentum_buffer']).all() for p in model.parameters())
+    assert any(not torch.equal(p, b) for p, b in zip(model.parameters(), before))
