@@ -2,6 +2,7 @@
 
 * :func:`warm_lengths` and :func:`schedule` — linear warm-up, flat, linear warm-down of :math:`\\eta_t`;
 * :func:`preprocess_gradients` — L2 term, adaptive gradient clipping, centralization, normalization;
+* :func:`mean_variance` — :math:`\\bar v_t`, the group-wide mean second moment of the stable weight decay;
 * :func:`decay_factors` — stable weight decay and norm loss as one multiplicative factor per tensor.
 
 Reference: Wright & Demeure, "Ranger21: a synergistic deep learning optimizer", arXiv 2021.
@@ -58,6 +59,17 @@ def preprocess_gradients(group: dict, params: list[Tensor], grads: list[Tensor],
     if group['normalize_gradients']:
         processed = [g.div_(g.std() + group['eps']) if g.numel() > 2 else g for g in processed]
     return processed
+
+
+def mean_variance(group: dict, params: list[Tensor], grads: list[Tensor], variance_ma: list[Tensor]) -> Tensor:
+    """:math:`\\bar v_t`, the mean of :math:`v_t / (1 - \\beta_2^t)` over every element of the group, before
+    ``variance_ma`` (:math:`v_{t-1}`) is updated: :math:`\\sum v_t = \\beta_2 \\sum v_{t-1} + (1-\\beta_2) \\sum g_t^2`
+    without the full-size temporary :math:`v_t`."""
+    beta2 = group['betas'][1]
+    variance_sums = [v.sum() for v in variance_ma]
+    partials = [beta2 * v + (1.0 - beta2) * d for v, d in zip(variance_sums, F.dots(grads, grads))]
+    total = F.ordered_sum(partials, params[0].dtype)
+    return total / ((1.0 - beta2 ** group['step']) * sum(p.numel() for p in params))
 
 
 def decay_factors(group: dict, params: list[Tensor], lr: float, variance_mean: Tensor) -> list:

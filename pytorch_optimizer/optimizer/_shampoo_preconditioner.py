@@ -1,9 +1,12 @@
 """Scalable Shampoo's preconditioner machinery: blocking, statistics, inverse roots, grafting directions.
 
+* ``GRAFTS``, ``PRECONDITIONERS``, :func:`legacy_choice` — the option values (or the older library's enum values);
 * :func:`merge_small_dims`, :func:`layout`, :func:`factor_sizes` — how a tensor is reshaped and cut into blocks;
+* :func:`identity_factors` — the initial (identity) block roots;
 * :func:`inverse_root` — :math:`(L + \\epsilon\\lambda_{max} I)^{-1/e}` by ``eigh`` (or SVD);
 * :func:`precondition_blocks` — the block statistics, their roots when due, the preconditioned gradient;
-* :func:`graft_directions` — the graft optimizer's direction (SGD, AdaGrad, RMSProp, ``sqrt_n``).
+* :func:`graft_directions`, :func:`rescale_to_norms` — the graft optimizer's direction (SGD, AdaGrad, RMSProp,
+  ``sqrt_n``) and the layer-wise grafting of the Shampoo direction to its norm.
 
 Reference: Anil, Gupta, Koren, Regan & Singer, "Scalable Second Order Optimization for Deep Learning",
 arXiv 2020. https://arxiv.org/abs/2002.09018 (code: google-research/google-research ``scalable_shampoo``)
@@ -20,6 +23,11 @@ from pytorch_optimizer.optimizer._newton_common import matrix_inverse_root
 
 GRAFTS = ('none', 'sgd', 'adagrad', 'rmsprop', 'sqrt_n')  # index = the older library's LayerWiseGrafting value
 PRECONDITIONERS = ('all', 'input', 'output')  # index = the older library's PreConditionerType value
+
+
+def legacy_choice(value: str | int, names: tuple[str, ...]) -> str | int:
+    """``names[value]`` for an older library's enum value (an index into ``names``), else ``value`` as given."""
+    return names[value] if isinstance(value, int) and 0 <= value < len(names) else value
 
 
 def merge_small_dims(shape: list[int], max_dim: int) -> list[int]:
@@ -56,6 +64,13 @@ def factor_sizes(shape: list[int], group: dict) -> list[int]:
     return [size for b in blocks for (_, size), on in zip(b, dims) if on]
 
 
+def identity_factors(param: Tensor, group: dict) -> Tensor:
+    """Identity matrices of the sizes :func:`factor_sizes` gives, flattened and concatenated (the initial roots)."""
+    sizes = factor_sizes(list(param.shape), group)
+    eyes = [torch.eye(d, dtype=param.dtype, device=param.device).view(-1) for d in sizes]
+    return torch.cat(eyes) if eyes else param.new_zeros(0)
+
+
 def inverse_root(group: dict, stat: Tensor, exponent: int) -> Tensor:
     if not group['use_svd']:
         return matrix_inverse_root(stat, exponent, group['matrix_eps'])
@@ -79,9 +94,7 @@ def precondition_blocks(group: dict, grad: Tensor, stat: Tensor, pre: Tensor, pr
             if not on:
                 x = x.movedim(0, -1) if precondition else x
                 continue
-            s_mat, p_mat = stat[offset : offset + size * size].view(size, size), pre[
-                offset : offset + size * size
-            ].view(size, size)
+            s_mat, p_mat = (t[offset : offset + size * size].view(size, size) for t in (stat, pre))
             offset += size * size
             if step % group['statistics_compute_steps'] == 0:
                 unfolded = reshaped[index].movedim(i, 0).reshape(size, -1)
@@ -108,3 +121,11 @@ def graft_directions(group: dict, grads: list[Tensor], graft_statistics: list[Te
     else:
         directions = torch._foreach_sign(grads) if graft == 'sqrt_n' else grads
     return directions
+
+
+def rescale_to_norms(shampoo: list[Tensor], directions: list[Tensor]) -> list[Tensor]:
+    """Layer-wise grafting: each Shampoo direction rescaled to the norm of the graft direction."""
+    ratios = torch._foreach_div(
+        torch._foreach_norm(directions), torch._foreach_add(torch._foreach_norm(shampoo), 1e-16)
+    )
+    return torch._foreach_mul(shampoo, ratios)

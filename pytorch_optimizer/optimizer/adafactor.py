@@ -20,16 +20,13 @@ from pytorch_optimizer.registry import register_optimizer
 class AdaFactor(BaseOptimizer):
     r"""Second moments of matrices kept as row and column sums; relative step sizes; update clipping.
 
-    For a tensor with at least two dimensions (factored over its last two, :math:`n \times m`):
+    For a tensor with at least two dimensions, factored over its last two (:math:`n \times m`; :math:`\hat V_t` is
+    unfactored for vectors and scalars):
 
     .. math::
         R_t = \hat\beta_{2t} R_{t-1} + (1-\hat\beta_{2t})\,\mathrm{mean}_{-1}(g_t^2 + \epsilon_1), \quad
         C_t = \hat\beta_{2t} C_{t-1} + (1-\hat\beta_{2t})\,\mathrm{mean}_{-2}(g_t^2 + \epsilon_1), \quad
-        \hat V_t = \frac{R_t C_t}{\mathrm{mean}(R_t)}
-
-    (:math:`\hat V_t` unfactored for vectors and scalars), then
-
-    .. math::
+        \hat V_t = \frac{R_t C_t}{\mathrm{mean}(R_t)}, \\
         U_t = \frac{g_t}{\sqrt{\hat V_t}}, \quad \hat U_t = \frac{U_t}{\max(1, \mathrm{RMS}(U_t)/d)}, \quad
         m_t = \beta_1 m_{t-1} + (1-\beta_1)\hat U_t, \quad
         \theta_t = \theta_{t-1} - \alpha_t m_t

@@ -10,24 +10,10 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import copy_, host_flag, is_dtensor
+from pytorch_optimizer.base.functional import copy_, host_flag
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_non_negative, check_positive, check_range
 from pytorch_optimizer.registry import register_optimizer
-
-
-def _distance_parts(xs, ys, buffers):
-    r"""Per-tensor :math:`\lVert x - y \rVert`; on CPU the differences go to a reused cache-sized buffer (no
-    fresh temporary, no page faults)."""
-    if xs[0].device.type != 'cpu' or is_dtensor(xs[0]):
-        return [torch.linalg.vector_norm(x - y) for x, y in zip(xs, ys)]
-    out = []
-    for x, y in zip(xs, ys):
-        buf = buffers.get(x.dtype)
-        if buf is None or buf.numel() < x.numel():
-            buf = buffers[x.dtype] = x.new_empty(max(x.numel(), 1 << 18))
-        out.append(torch.linalg.vector_norm(torch.sub(x, y, out=buf[: x.numel()].view_as(x))))
-    return out
 
 
 def _norm(parts, dtype, device):
@@ -45,14 +31,13 @@ class ASGD(BaseOptimizer):
         \theta_k = \frac{\lambda_k}{\lambda_{k-1}}, \quad
         x_{k+1} = x_k - \lambda_k g_k
 
-    with :math:`\lambda_0` = ``lr`` and :math:`\theta_0` = ``theta``. The norms run over every parameter of
-    the group that has a gradient (``global_statistics``); a parameter's first step contributes nothing.
-    The paper's Algorithm 1 is ``amplifier=1, dampening=2, eps=0, theta=inf``; the defaults are the
-    official code's neural-network setting. Without curvature information (:math:`g_k = g_{k-1}`) the ratio
-    is :math:`+\infty`. A non-finite gradient skips the whole group's step (no update, no state change)
-    without a host sync on accelerators (CPU reads the 0-d flag). :math:`\lambda_k` and :math:`\theta_k` are
-    0-d tensors kept in the group (``adaptive_lr``, ``adaptive_theta``). The older library took the
-    difference of the norms instead of the norm of the differences; this is the paper's estimate.
+    The norms run over every parameter of the group that has a gradient (``global_statistics``); a parameter's
+    first step contributes nothing. The paper's Algorithm 1 is ``amplifier=1, dampening=2, eps=0, theta=inf``;
+    the defaults are the official code's neural-network setting. Without curvature information
+    (:math:`g_k = g_{k-1}`) the ratio is :math:`+\infty`. A non-finite gradient skips the whole group's step (no
+    update, no state change) without a host sync on accelerators (CPU reads the 0-d flag). :math:`\lambda_k` and
+    :math:`\theta_k` are 0-d tensors kept in the group (``adaptive_lr``, ``adaptive_theta``). The older library
+    took the difference of the norms instead of the norm of the differences; this is the paper's estimate.
 
     Args:
         params: parameters or parameter groups.
@@ -107,6 +92,10 @@ class ASGD(BaseOptimizer):
     def _effective_grads(self, group, params, grads):
         return grads if group['weight_decouple'] else self.apply_weight_decay(group, params, grads)
 
+    def _distance(self, x, y):
+        """:math:`\\lVert x - y \\rVert` with the difference in a scratch buffer (no fresh temporary on CPU)."""
+        return torch.linalg.vector_norm(torch.sub(x, y, out=self.scratch([x], 'difference')[0]))
+
     def _prepare(self, group, params, grads, states):
         grads = self._effective_grads(group, params, grads)
         for p, g, state in zip(params, grads, states):
@@ -114,11 +103,11 @@ class ASGD(BaseOptimizer):
                 state['prev_param'] = p.clone()
                 state['prev_grad'] = torch.nan_to_num(g, nan=0.0, posinf=0.0, neginf=0.0)
         dtype = torch.float64 if all(p.dtype == torch.float64 for p in params) else torch.float32
-        dx_parts, dg_parts, buffers = [], [], {}
-        # cache-sized pieces: the differences go to one reused buffer that never leaves the cache
+        dx_parts, dg_parts = [], []
+        # cache-sized pieces: the differences go to one buffer, reused between steps, that never leaves the cache
         for xs, gs, prev in self._cache_chunks(params, grads, states, self.state_keys):
-            dx_parts.extend(_distance_parts(xs, prev['prev_param'], buffers))
-            dg_parts.extend(_distance_parts(gs, prev['prev_grad'], buffers))
+            dx_parts += [self._distance(x, y) for x, y in zip(xs, prev['prev_param'])]
+            dg_parts += [self._distance(g, y) for g, y in zip(gs, prev['prev_grad'])]
         dx, dg = _norm(dx_parts, dtype, params[0].device), _norm(dg_parts, dtype, params[0].device)
         finite = torch.isfinite(dx) & torch.isfinite(dg)
         if 'adaptive_lr' not in group:

@@ -21,7 +21,7 @@ from pytorch_optimizer.base.validation import (
     check_positive_int,
     check_range,
 )
-from pytorch_optimizer.optimizer._ranger21_parts import decay_factors, preprocess_gradients, schedule, warm_lengths
+from pytorch_optimizer.optimizer import _ranger21_parts as parts
 from pytorch_optimizer.registry import register_optimizer
 
 
@@ -45,11 +45,9 @@ class Ranger21(BaseOptimizer):
     element of the group (a non-finite mean skips the group's step); :math:`\lVert\cdot\rVert_u` the norm
     per output unit. :math:`\eta_t` warms up linearly over :math:`\lceil 2/(1-\beta_2)\rceil` steps (22% of
     ``num_iterations`` if that is over 45%) and decays linearly to ``warm_down_min_lr`` over the last 28%.
-    ``use_softplus`` (:math:`\mathrm{softplus}_\beta` of the denominator) and ``normalize_gradients``
-    (:math:`g / (\mathrm{std}(g) + \epsilon)` after GC) were added by the authors after the paper: both off
-    gives the paper's algorithm. The older library fixes :math:`\beta_0 = 1` in :math:`\hat m_t`, normalizes
-    it with :math:`\beta_2`, and writes the AMSGrad maximum into :math:`v_t` (a no-op); the paper's forms
-    are used here.
+    ``use_softplus`` and ``normalize_gradients`` were added by the authors after the paper: both off gives the
+    paper's algorithm. The older library fixes :math:`\beta_0 = 1` in :math:`\hat m_t`, normalizes it with
+    :math:`\beta_2`, and writes the AMSGrad maximum into :math:`v_t` (a no-op); the paper's forms are used here.
 
     Args:
         params: parameters or parameter groups.
@@ -57,7 +55,7 @@ class Ranger21(BaseOptimizer):
         lr: peak learning rate :math:`\eta`.
         beta0: positive-negative momentum coefficient :math:`\beta_0`.
         betas: :math:`(\beta_1, \beta_2)`.
-        use_softplus: softplus of the denominator.
+        use_softplus: :math:`\mathrm{softplus}_\beta` of the denominator.
         beta_softplus: the softplus' :math:`\beta`.
         disable_lr_scheduler: constant :math:`\eta_t = \eta`.
         num_warm_up_iterations: warm-up length (None: automatic, see above).
@@ -66,7 +64,7 @@ class Ranger21(BaseOptimizer):
         agc_clipping_value: AGC's maximal gradient-to-weight norm ratio.
         agc_eps: AGC's floor of the weight norm.
         centralize_gradients: gradient centralization.
-        normalize_gradients: gradient normalization by the standard deviation.
+        normalize_gradients: :math:`g / (\mathrm{std}(g) + \epsilon)` after centralization.
         lookahead_merge_time: Lookahead's period.
         lookahead_blending_alpha: Lookahead's slow step.
         weight_decay: :math:`\lambda` of the stable weight decay.
@@ -113,38 +111,28 @@ class Ranger21(BaseOptimizer):
     ) -> None:
         num_iterations = check_positive_int(self, 'num_iterations', num_iterations)
         betas = check_betas(self, betas)
-        num_warm_up_iterations, num_warm_down_iterations = warm_lengths(
+        warm_up, warm_down = parts.warm_lengths(
             num_iterations, betas[1], num_warm_up_iterations, num_warm_down_iterations
         )
+        arguments = locals()
         flags = ('use_softplus', 'disable_lr_scheduler', 'centralize_gradients', 'normalize_gradients')
-        values = (use_softplus, disable_lr_scheduler, centralize_gradients, normalize_gradients)
-        defaults = {name: check_bool(self, name, v) for name, v in zip(flags, values)}
-        for name, v in zip(
-            ('weight_decouple', 'fixed_decay', 'adam_debias'), (weight_decouple, fixed_decay, adam_debias)
-        ):
-            defaults[name] = check_bool(self, name, v)
+        flags += ('weight_decouple', 'fixed_decay', 'adam_debias')
+        defaults = {name: check_bool(self, name, arguments[name]) for name in flags}
+        for name in ('beta0', 'agc_eps', 'weight_decay', 'norm_loss_factor', 'eps'):
+            defaults[name] = check_non_negative(self, name, arguments[name])
+        for name in ('beta_softplus', 'agc_clipping_value'):
+            defaults[name] = check_positive(self, name, arguments[name])
         defaults.update(
             num_iterations=num_iterations,
             lr=check_lr(self, lr),
-            beta0=check_non_negative(self, 'beta0', beta0),
             betas=betas,
-            beta_softplus=check_positive(self, 'beta_softplus', beta_softplus),
-            num_warm_up_iterations=check_positive_int(
-                self, 'num_warm_up_iterations', num_warm_up_iterations, allow_zero=True
-            ),
-            num_warm_down_iterations=check_positive_int(
-                self, 'num_warm_down_iterations', num_warm_down_iterations, allow_zero=True
-            ),
+            num_warm_up_iterations=check_positive_int(self, 'num_warm_up_iterations', warm_up, allow_zero=True),
+            num_warm_down_iterations=check_positive_int(self, 'num_warm_down_iterations', warm_down, allow_zero=True),
             warm_down_min_lr=check_lr(self, warm_down_min_lr, 'warm_down_min_lr'),
-            agc_clipping_value=check_positive(self, 'agc_clipping_value', agc_clipping_value),
-            agc_eps=check_non_negative(self, 'agc_eps', agc_eps),
             lookahead_merge_time=check_positive_int(self, 'lookahead_merge_time', lookahead_merge_time),
             lookahead_blending_alpha=check_range(
                 self, 'lookahead_blending_alpha', lookahead_blending_alpha, 0.0, 1.0, high_inclusive=True
             ),
-            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
-            norm_loss_factor=check_non_negative(self, 'norm_loss_factor', norm_loss_factor),
-            eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
         )
@@ -156,33 +144,19 @@ class Ranger21(BaseOptimizer):
             state['lookahead_params'] = param.detach().clone()
         return state
 
-    schedule = staticmethod(schedule)
+    schedule = staticmethod(parts.schedule)
 
     def _prepare(self, group, params, grads, states):
         # the preprocessed gradients, kept for the whole group (the variance mean below is group-wide), are
         # written into buffers reused between steps: p.grad is untouched
-        grads[:] = preprocess_gradients(group, params, grads, self.scratch(grads, 'processed'))
-        beta2 = group['betas'][1]
-        # sum(beta2 v + (1 - beta2) g^2) without the full-size temporary
-        variance_sums = [s['variance_ma'].sum() for s in states]
-        partials = [beta2 * v + (1.0 - beta2) * d for v, d in zip(variance_sums, F.dots(grads, grads))]
-        total = F.ordered_sum(partials, params[0].dtype)
-        mean = total / (self.bias_correction(beta2, group['step']) * sum(p.numel() for p in params))
+        grads[:] = parts.preprocess_gradients(group, params, grads, self.scratch(grads, 'processed'))
+        mean = parts.mean_variance(group, params, grads, [s['variance_ma'] for s in states])
         return {'variance_mean': mean, 'finite': torch.isfinite(mean)}
 
     def _update(
-        self,
-        group,
-        params,
-        grads,
-        grad_ma,
-        neg_grad_ma,
-        variance_ma,
-        max_variance_ma,
-        lookahead_params,
-        variance_mean,
-        finite,
-    ):
+        self, group, params, grads, grad_ma, neg_grad_ma, variance_ma, max_variance_ma, lookahead_params,
+        variance_mean, finite,
+    ):  # fmt: skip
         beta1, beta2 = group['betas']
         beta0, step, eps = group['beta0'], group['step'], group['eps']
         tensors = params + grad_ma + neg_grad_ma + variance_ma + max_variance_ma + lookahead_params
@@ -209,7 +183,7 @@ class Ranger21(BaseOptimizer):
             denom = [torch.ops.aten.softplus.out(d, group['beta_softplus'], 20.0, out=d) for d in denom]
         torch._foreach_div_(update, denom)
         # stable weight decay and norm loss, both proportional to theta_{t-1}: one multiplicative factor
-        for p, f in zip(params, decay_factors(group, params, lr, variance_mean)):
+        for p, f in zip(params, parts.decay_factors(group, params, lr, variance_mean)):
             p.mul_(f)
         torch._foreach_add_(params, update, alpha=-step_size)
         if step % group['lookahead_merge_time'] == 0:

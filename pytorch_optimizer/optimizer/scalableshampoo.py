@@ -22,9 +22,12 @@ from pytorch_optimizer.optimizer._shampoo_preconditioner import (
     PRECONDITIONERS,
     factor_sizes,
     graft_directions,
+    identity_factors,
     layout,
+    legacy_choice,
     merge_small_dims,
     precondition_blocks,
+    rescale_to_norms,
 )
 from pytorch_optimizer.registry import register_optimizer
 
@@ -35,13 +38,12 @@ __all__ = ['GRAFTS', 'PRECONDITIONERS', 'ScalableShampoo', 'factor_sizes', 'layo
 class ScalableShampoo(BaseOptimizer):
     r"""Shampoo on blocks of at most ``block_size`` per dimension, grafted to a simple optimizer's step norm.
 
-    Each tensor is reshaped (small dimensions merged), cut into blocks, and every block :math:`B` keeps one
+    Each tensor is reshaped (small dimensions merged) and cut into blocks; every block :math:`B` keeps one
     statistic per preconditioned dimension, :math:`L^i \leftarrow \beta_2 L^i + (1-\beta_2) B^{(i)} B^{(i)\top}`
-    (a plain sum when :math:`\beta_2 = 1`; every ``statistics_compute_steps``), with roots
-    :math:`P^i = (L^i + \epsilon\lambda_{max} I)^{-1/e}`, :math:`e = 2\,\#\text{dims}` (``eigh`` in float64, or
-    SVD with ``use_svd``; never NaN), recomputed every ``preconditioning_compute_steps`` and at
-    ``start_preconditioning_step``. From that step on the direction is :math:`S = B \times_i P^i`, rescaled to the
-    norm of the graft direction :math:`D` (SGD, AdaGrad, RMSProp, sign/``sqrt_n``), else :math:`D` itself:
+    (a plain sum when :math:`\beta_2 = 1`), with roots :math:`P^i = (L^i + \epsilon\lambda_{max} I)^{-1/e}`,
+    :math:`e = 2\,\#\text{dims}` (float64 ``eigh`` or SVD; never NaN). From ``start_preconditioning_step`` on,
+    the direction is :math:`S = B \times_i P^i` rescaled to the norm of the graft direction :math:`D`, else
+    :math:`D` itself:
 
     .. math::
         u_t = S \frac{\lVert D \rVert}{\lVert S \rVert} + \lambda\theta, \quad
@@ -108,36 +110,24 @@ class ScalableShampoo(BaseOptimizer):
         maximize: bool = False,
         foreach: bool | None = None,
     ) -> None:
-        graft_type = (
-            GRAFTS[graft_type] if isinstance(graft_type, int) and 0 <= graft_type < len(GRAFTS) else graft_type
-        )
-        if isinstance(pre_conditioner_type, int) and 0 <= pre_conditioner_type < len(PRECONDITIONERS):
-            pre_conditioner_type = PRECONDITIONERS[pre_conditioner_type]
-        ints = (
-            'start_preconditioning_step',
-            'preconditioning_compute_steps',
-            'statistics_compute_steps',
-            'block_size',
-        )
-        ints_or_zero = ('inverse_exponent_override', 'skip_preconditioning_rank_lt')
+        graft_type = legacy_choice(graft_type, GRAFTS)
+        pre_conditioner_type = legacy_choice(pre_conditioner_type, PRECONDITIONERS)
         values = locals()
+        ints = ('start_preconditioning_step', 'preconditioning_compute_steps', 'statistics_compute_steps')
+        ints += ('block_size', 'no_preconditioning_for_layers_with_dim_gt')
         defaults = {k: check_positive_int(self, k, values[k]) for k in ints}
-        defaults.update({k: check_positive_int(self, k, values[k], allow_zero=True) for k in ints_or_zero})
+        for k in ('inverse_exponent_override', 'skip_preconditioning_rank_lt'):
+            defaults[k] = check_positive_int(self, k, values[k], allow_zero=True)
         flags = ('moving_average_for_momentum', 'decoupled_weight_decay', 'decoupled_learning_rate')
-        defaults.update(
-            {k: check_bool(self, k, values[k]) for k in flags + ('shape_interpretation', 'nesterov', 'use_svd')}
-        )
+        flags += ('shape_interpretation', 'nesterov', 'use_svd')
+        defaults.update({k: check_bool(self, k, values[k]) for k in flags})
+        for k in ('weight_decay', 'diagonal_eps', 'matrix_eps'):
+            defaults[k] = check_non_negative(self, k, values[k])
         defaults.update(
             lr=check_lr(self, lr),
             betas=check_betas(self, betas, allow_one=(1,)),
-            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
-            no_preconditioning_for_layers_with_dim_gt=check_positive_int(
-                self, 'no_preconditioning_for_layers_with_dim_gt', no_preconditioning_for_layers_with_dim_gt
-            ),
             graft_type=check_choice(self, 'graft_type', graft_type, GRAFTS),
             pre_conditioner_type=check_choice(self, 'pre_conditioner_type', pre_conditioner_type, PRECONDITIONERS),
-            diagonal_eps=check_non_negative(self, 'diagonal_eps', diagonal_eps),
-            matrix_eps=check_non_negative(self, 'matrix_eps', matrix_eps),
             maximize=maximize,
             foreach=foreach,
         )
@@ -148,15 +138,11 @@ class ScalableShampoo(BaseOptimizer):
 
     def init_state(self, group, param, keys):
         state = super().init_state(group, param, tuple(k for k in keys if k in ('momentum', 'graft_statistics')))
-        eyes = [
-            torch.eye(d, dtype=param.dtype, device=param.device).view(-1)
-            for d in factor_sizes(list(param.shape), group)
-        ]
-        flat = torch.cat(eyes) if eyes else param.new_zeros(0)
+        eyes = identity_factors(param, group)
         if 'statistics' in keys:
-            state['statistics'] = flat * group['matrix_eps']
+            state['statistics'] = eyes * group['matrix_eps']
         if 'preconditioners' in keys:
-            state['preconditioners'] = flat.clone()
+            state['preconditioners'] = eyes.clone()
         return state
 
     def _update(self, group, params, grads, momentum, statistics, preconditioners, graft_statistics=None):
@@ -165,12 +151,7 @@ class ScalableShampoo(BaseOptimizer):
         directions = graft_directions(group, grads, graft_statistics)
         shampoo = [precondition_blocks(group, g, s, p, started) for g, s, p in zip(grads, statistics, preconditioners)]
         if started:
-            if graft != 'none':
-                ratios = torch._foreach_div(
-                    torch._foreach_norm(directions), torch._foreach_add(torch._foreach_norm(shampoo), 1e-16)
-                )
-                shampoo = torch._foreach_mul(shampoo, ratios)
-            directions = shampoo
+            directions = shampoo if graft == 'none' else rescale_to_norms(shampoo, directions)
         if group['weight_decay'] > 0.0:
             if group['decoupled_weight_decay']:
                 torch._foreach_mul_(params, 1.0 - group['lr'] * group['weight_decay'])

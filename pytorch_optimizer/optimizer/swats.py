@@ -30,10 +30,9 @@ class SWATS(BaseOptimizer):
     and once :math:`t > 1` and :math:`|\lambda_t/(1-\beta_2^t) - \gamma_t| < \epsilon` the tensor switches for
     good to :math:`u_t = \beta_1 u_{t-1} + g_t`, :math:`\theta_t = \theta_{t-1} - (1-\beta_1)\Lambda u_t` with
     :math:`\Lambda = \lambda_t/(1-\beta_2^t)` (``nesterov``: :math:`g_t + \beta_1 u_t` in place of :math:`u_t`).
-    The switch is decided per tensor without a host sync (on CPU each tensor's phase is read on the host and
-    the other phase's passes are skipped); switching also requires :math:`\Lambda > 0`, and the SGD phase
-    ignores the group's ``lr`` (the older library switched a whole group, set ``lr`` to :math:`\Lambda` and
-    used a relative tolerance).
+    Switching also requires :math:`\Lambda > 0`; it is decided per tensor without a host sync (CPU reads each
+    tensor's phase and skips the other phase's passes), and the SGD phase ignores ``lr``. The older library
+    switched a whole group, set ``lr`` to :math:`\Lambda` and used a relative tolerance.
 
     Args:
         params: parameters or parameter groups.
@@ -102,108 +101,83 @@ class SWATS(BaseOptimizer):
         exp_grad_norm=None,
     ):  # fmt: skip
         beta1, beta2 = group['betas']
-        step, eps = group['step'], group['eps']
         grads = self.apply_weight_decay(group, params, grads)
+        moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
+        max_exp_avg_sq = max_exp_avg_sq if group['ams_bound'] else exp_avg_sq
+        step_size = group['lr'] * math.sqrt(self.bias_correction(beta2, group['step']))
+        if not group['adam_debias']:
+            step_size /= self.bias_correction(beta1, group['step'])
         # CPU: host reads and cache-sized slices; accelerators, compiled code and sharded (DTensor) tensors: masks
         if params[0].device.type == 'cpu' and not torch.compiler.is_compiling() and not is_dtensor(params[0]):
-            self._update_cpu(group, params, grads, exp_avg, exp_avg_sq, momentum_buffer, exp_avg2, sgd_lr,
-                             max_exp_avg_sq, exp_grad_norm)  # fmt: skip
+            moments = (moment_grads, exp_avg, exp_avg_sq, max_exp_avg_sq)
+            self._update_cpu(group, params, grads, moments, momentum_buffer, exp_avg2, sgd_lr, step_size)
             return
         sgd = [(lr > 0).to(lr.dtype) for lr in sgd_lr]
-
         # SGD phase (Lambda = 0 and u = 0 while in the Adam phase)
         torch._foreach_mul_(momentum_buffer, beta1)
         torch._foreach_add_(momentum_buffer, grads)
         torch._foreach_mul_(momentum_buffer, sgd)
         sgd_step = torch._foreach_add(grads, momentum_buffer, alpha=beta1) if group['nesterov'] else momentum_buffer
         sgd_step = torch._foreach_mul(sgd_step, [lr * -(1.0 - beta1) for lr in sgd_lr])
-
         # Adam phase
-        moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
         torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
         torch._foreach_mul_(exp_avg_sq, beta2)
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
         if group['ams_bound']:
             torch._foreach_maximum_(max_exp_avg_sq, exp_avg_sq)
-            exp_avg_sq = max_exp_avg_sq
-        bias_correction2 = self.bias_correction(beta2, step)
-        step_size = group['lr'] * math.sqrt(bias_correction2)
-        if not group['adam_debias']:
-            step_size /= self.bias_correction(beta1, step)
-        denom = torch._foreach_sqrt(exp_avg_sq)
-        torch._foreach_add_(denom, eps)
+        denom = torch._foreach_sqrt(max_exp_avg_sq)
+        torch._foreach_add_(denom, group['eps'])
         adam_step = torch._foreach_div(exp_avg, denom)
         torch._foreach_mul_(adam_step, -step_size)
-
-        # the SGD learning rate estimate and the switch, per tensor
-        for i, (p_t, g) in enumerate(zip(adam_step, grads)):
-            pg, pp = (p_t * g).sum(), (p_t * p_t).sum()
-            estimate = pp / -pg
-            active = (pg != 0) & (sgd[i] == 0)
-            exp_avg2[i].copy_(torch.where(active, beta2 * exp_avg2[i] + (1.0 - beta2) * estimate, exp_avg2[i]))
-            corrected = exp_avg2[i] / bias_correction2
-            switch = active & (corrected > 0) & ((corrected - estimate).abs() < eps) & (step > 1)
-            sgd_lr[i].copy_(torch.where(switch, corrected, sgd_lr[i]))
-            p_t.mul_(1.0 - sgd[i])
-
+        pg = torch.stack([(p_t * g).sum() for p_t, g in zip(adam_step, grads)])
+        pp = torch.stack([(p_t * p_t).sum() for p_t in adam_step])
+        self._switch(group, pg, pp, exp_avg2, sgd_lr, adam=torch.stack(sgd) == 0)
+        torch._foreach_mul_(adam_step, [1.0 - s for s in sgd])
         torch._foreach_add_(params, adam_step)
         torch._foreach_add_(params, sgd_step)
 
-    def _update_cpu(
-        self, group, params, grads, exp_avg, exp_avg_sq, momentum_buffer, exp_avg2, sgd_lr, max_exp_avg_sq,
-        exp_grad_norm,
-    ):  # fmt: skip
+    def _update_cpu(self, group, params, grads, moments, momentum_buffer, exp_avg2, sgd_lr, step_size):
         """The same update with each tensor's phase read on the host (no device to wait for): the other phase's
-        masked passes are skipped, and an Adam step runs over cache-sized pieces (one pass over memory)."""
+        masked passes are skipped, and a tensor is updated over cache-sized pieces (one pass over memory)."""
         beta1, beta2 = group['betas']
-        step, eps = group['step'], group['eps']
-        moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
-        bias_correction2 = self.bias_correction(beta2, step)
-        step_size = group['lr'] * math.sqrt(bias_correction2)
-        if not group['adam_debias']:
-            step_size /= self.bias_correction(beta1, step)
-        adam, pgs, pps, buf = [], [], [], None
-        tensors = zip(params, grads, moment_grads, exp_avg, exp_avg_sq, momentum_buffer)
-        for i, (p, g, mg, m, v, buffer) in enumerate(tensors):
-            vmax = max_exp_avg_sq[i] if group['ams_bound'] else v
-            if bool(sgd_lr[i] > 0):  # SGD phase: the Adam moments still advance, the Adam step is 0
-                m.lerp_(mg, 1.0 - beta1)
-                v.mul_(beta2).addcmul_(g, g, value=1.0 - beta2)
-                if group['ams_bound']:
-                    torch.maximum(vmax, v, out=vmax)
-                buffer.mul_(beta1).add_(g)
-                sgd_step = torch.add(g, buffer, alpha=beta1) if group['nesterov'] else buffer
-                p.addcmul_(sgd_step, sgd_lr[i] * -(1.0 - beta1))
-                continue
-            # Adam phase: the momentum buffer and the SGD step stay 0
-            adam.append(i)
-            pg, pp = [], []
-            for xp, gp, mgp, mp, vp, vmaxp in cache_slices([p, g, mg, m, v, vmax], self.cache_chunk):
+        adam, pgs, pps = [], [], []
+        for i, (p, g, *tensors) in enumerate(zip(params, grads, *moments)):
+            in_sgd, pg, pp = bool(sgd_lr[i] > 0), [], []
+            for xp, gp, mgp, mp, vp, vmaxp in cache_slices([p, g, *tensors], self.cache_chunk):
                 mp.lerp_(mgp, 1.0 - beta1)
                 vp.mul_(beta2).addcmul_(gp, gp, value=1.0 - beta2)
                 if group['ams_bound']:
                     torch.maximum(vmaxp, vp, out=vmaxp)
-                if buf is None or buf.numel() < xp.numel():
-                    buf = xp.new_empty(max(xp.numel(), self.cache_chunk))
-                u = torch.sqrt(vmaxp, out=buf[: xp.numel()].view_as(xp)).add_(eps)
-                u = torch.div(mp, u, out=u).mul_(-step_size)
-                flat = u.view(-1)
+                if in_sgd:  # SGD phase: the Adam moments still advance, the Adam step is 0
+                    continue
+                u = torch.sqrt(vmaxp, out=self.scratch([xp], 'adam_step')[0]).add_(group['eps'])
+                flat = torch.div(mp, u, out=u).mul_(-step_size).view(-1)
                 pg.append(torch.dot(flat, gp.reshape(-1)))
                 pp.append(torch.dot(flat, flat))
                 xp.add_(u)
+            if in_sgd:  # the momentum buffer and the SGD step stay 0 in the Adam phase
+                buffer = momentum_buffer[i].mul_(beta1).add_(g)
+                sgd_step = torch.add(g, buffer, alpha=beta1) if group['nesterov'] else buffer
+                p.addcmul_(sgd_step, sgd_lr[i] * -(1.0 - beta1))
+                continue
+            adam.append(i)
             pgs.append(pg[0] if len(pg) == 1 else torch.stack(pg).sum())
             pps.append(pp[0] if len(pp) == 1 else torch.stack(pp).sum())
-        if not adam:
-            return
-        # the SGD learning rate estimate and the switch, for every Adam-phase tensor at once
-        pg, pp = torch.stack(pgs), torch.stack(pps)
-        averages = torch.stack([exp_avg2[i] for i in adam])
+        if adam:
+            pg, pp = torch.stack(pgs), torch.stack(pps)
+            self._switch(group, pg, pp, [exp_avg2[i] for i in adam], [sgd_lr[i] for i in adam])
+
+    def _switch(self, group, pg, pp, exp_avg2, sgd_lr, adam=None):
+        """The SGD learning-rate estimate, its average and the switch, from the stacked per-tensor products
+        :math:`p_t^\\top g_t` and :math:`p_t^\\top p_t` (``adam``: which tensors are still in the Adam phase)."""
+        beta2, eps, step = group['betas'][1], group['eps'], group['step']
         estimate = pp / -pg
-        active = pg != 0
+        active = pg != 0 if adam is None else (pg != 0) & adam
+        averages = torch.stack(exp_avg2)
         averages = torch.where(active, beta2 * averages + (1.0 - beta2) * estimate, averages)
-        corrected = averages / bias_correction2
+        corrected = averages / self.bias_correction(beta2, step)
         switch = active & (corrected > 0) & ((corrected - estimate).abs() < eps) & (step > 1)
-        rates = torch.where(switch, corrected, torch.stack([sgd_lr[i] for i in adam]))
-        for j, i in enumerate(adam):
-            exp_avg2[i].copy_(averages[j])
-            sgd_lr[i].copy_(rates[j])
+        rates = torch.where(switch, corrected, torch.stack(sgd_lr))
+        for j, (average, rate) in enumerate(zip(exp_avg2, sgd_lr)):
+            average.copy_(averages[j])
+            rate.copy_(rates[j])
