@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import adam_step_scalars, adanorm_grads, add_scaled_, cautious_
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import (
     check_betas,
@@ -104,7 +104,7 @@ class AdaBelief(BaseOptimizer):
         return self.state_keys + extra
 
     def _prepare(self, group, params, grads, states):
-        return adam_step_scalars(group)
+        return F.adam_step_scalars(group)
 
     def _update(
         self,
@@ -123,27 +123,28 @@ class AdaBelief(BaseOptimizer):
         bias_correction2_sqrt,
     ):
         beta1, beta2 = group['betas']
-        eps = group['eps']
         grads = self.apply_weight_decay(group, params, grads, lr=lr)
         torch._foreach_lerp_(
-            exp_avg, adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads, 1.0 - beta1
+            exp_avg, F.adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads, 1.0 - beta1
         )
         residual = torch._foreach_sub(grads, exp_avg)
-        torch._foreach_mul_(exp_avg_var, beta2)
+        torch._foreach_mul_(exp_avg_var, F.cpu_scalar(beta2, params[0]))
         torch._foreach_addcmul_(exp_avg_var, residual, residual, value=1.0 - beta2)
-        torch._foreach_add_(exp_avg_var, eps)
+        torch._foreach_add_(exp_avg_var, group['eps'])
         if group['ams_bound']:
             torch._foreach_maximum_(max_exp_avg_var, exp_avg_var)
             exp_avg_var = max_exp_avg_var
         if skip:
             return
-        if adaptive:
+        if adaptive:  # m / (sqrt(s)/bc2 + eps) = bc2 m / (sqrt(s) + bc2 eps): bc2 moves into eps and the step size
             denom = torch._foreach_sqrt(exp_avg_var)
-            torch._foreach_div_(denom, bias_correction2_sqrt)
-            torch._foreach_add_(denom, eps)
-            update = torch._foreach_div(exp_avg, denom)
-        else:
-            update = exp_avg if not group['cautious'] else [m.clone() for m in exp_avg]
+            torch._foreach_add_(denom, group['eps'] * bias_correction2_sqrt)
+            step_size = step_size * bias_correction2_sqrt
         if group['cautious']:
-            cautious_(update, grads)
-        add_scaled_(params, update, -step_size)
+            update = torch._foreach_div(exp_avg, denom) if adaptive else [m.clone() for m in exp_avg]
+            F.cautious_(update, grads)
+            F.add_scaled_(params, update, -step_size)
+        elif adaptive:
+            F.addcdiv_scaled_(params, exp_avg, denom, -step_size)
+        else:
+            F.add_scaled_(params, exp_avg, -step_size)

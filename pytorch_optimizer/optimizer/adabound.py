@@ -12,15 +12,17 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from pytorch_optimizer.base.functional import cautious_
+from pytorch_optimizer.base.functional import add_scaled_, addcdiv_scaled_, cautious_, cpu_scalar
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_positive
 from pytorch_optimizer.registry import register_optimizer
 
 
 def _clip_(tensors: list[Tensor], lower: float | Tensor, upper: float | Tensor) -> None:
-    """Clip ``tensors`` into ``[lower, upper]`` in place, the bounds floats (eager) or 0-d tensors (fused path)."""
-    if isinstance(lower, Tensor):
+    """Clip ``tensors`` into ``[lower, upper]`` in place, the bounds floats (eager) or 0-d tensors (fused path):
+    one ``clamp_`` pass per tensor on CPU, whose foreach ops loop over the tensors anyway (foreach has no
+    two-sided clamp); two foreach ops elsewhere."""
+    if isinstance(lower, Tensor) or tensors[0].device.type == 'cpu':
         for t in tensors:
             t.clamp_(min=lower, max=upper)
     else:
@@ -117,24 +119,32 @@ class AdaBound(BaseOptimizer):
             step_size /= self.bias_correction(beta1, step)
         final_lr = group['final_lr'] * (lr / group['base_lr'] if group['base_lr'] > 0.0 else 1.0)
         lower, upper = final_lr * (1.0 - 1.0 / (gamma * step + 1.0)), final_lr * (1.0 + 1.0 / (gamma * step))
-        return {'lr': lr, 'step_size': step_size, 'lower': lower, 'upper': upper}
+        # clip(s / d, l, u) m = s m / clip(d, s / u, s / l) for d = sqrt(v) + eps >= 0 and s > 0 (s / 0 = inf):
+        # one addcdiv_ instead of a reciprocal, a scaling, a product and a sum; with s = 0 the rate is l
+        if step_size == 0.0:
+            return {'lr': lr, 'scale': lower, 'denom_min': 1.0, 'denom_max': 1.0}
+        denom_min = step_size / upper if upper > 0.0 else math.inf
+        denom_max = step_size / lower if lower > 0.0 else math.inf
+        return {'lr': lr, 'scale': step_size, 'denom_min': denom_min, 'denom_max': denom_max}
 
-    def _update(self, group, params, grads, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, lr, step_size, lower, upper):
+    def _update(
+        self, group, params, grads, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, lr, scale, denom_min, denom_max
+    ):
         beta1, beta2 = group['betas']
         grads = self.apply_weight_decay(group, params, grads, lr=lr)
         torch._foreach_lerp_(exp_avg, grads, 1.0 - beta1)
-        torch._foreach_mul_(exp_avg_sq, beta2)
+        torch._foreach_mul_(exp_avg_sq, cpu_scalar(beta2, params[0]))
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
         if group['ams_bound']:
             torch._foreach_maximum_(max_exp_avg_sq, exp_avg_sq)
             exp_avg_sq = max_exp_avg_sq
 
-        rates = torch._foreach_sqrt(exp_avg_sq)
-        torch._foreach_add_(rates, group['eps'])
-        torch._foreach_reciprocal_(rates)
-        torch._foreach_mul_(rates, step_size)
-        _clip_(rates, lower, upper)
-        torch._foreach_mul_(rates, exp_avg)
+        denom = torch._foreach_sqrt(exp_avg_sq)
+        torch._foreach_add_(denom, group['eps'])
+        _clip_(denom, denom_min, denom_max)
         if group['cautious']:
-            cautious_(rates, grads)
-        torch._foreach_sub_(params, rates)
+            update = torch._foreach_div(exp_avg, denom)
+            cautious_(update, grads)
+            add_scaled_(params, update, -scale)
+        else:
+            addcdiv_scaled_(params, exp_avg, denom, -scale)

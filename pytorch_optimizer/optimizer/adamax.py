@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, addcdiv_scaled_, cautious_
+from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, addcdiv_scaled_, cautious_, cpu_scalar
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -92,7 +92,7 @@ class AdaMax(BaseOptimizer):
         grads = self.apply_weight_decay(group, params, grads, lr=lr)
         moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
         torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
-        torch._foreach_mul_(exp_inf, beta2)
+        torch._foreach_mul_(exp_inf, cpu_scalar(beta2, params[0]))
         abs_grads = torch._foreach_abs(grads)
         torch._foreach_add_(abs_grads, group['eps'])
         torch._foreach_maximum_(exp_inf, abs_grads)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 
 import torch
+from torch import Tensor
 
-from pytorch_optimizer.base.functional import add_scaled_, cautious_
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative
 from pytorch_optimizer.registry import register_optimizer
@@ -90,17 +91,20 @@ class AdaMod(BaseOptimizer):
         beta1, beta2, beta3 = group['betas']
         grads = self.apply_weight_decay(group, params, grads, lr=lr)
         torch._foreach_lerp_(exp_avg, grads, 1.0 - beta1)
-        torch._foreach_mul_(exp_avg_sq, beta2)
+        torch._foreach_mul_(exp_avg_sq, F.cpu_scalar(beta2, params[0]))
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
 
+        # eta / (sqrt(v)/bc2 + eps) = eta bc2 / (sqrt(v) + bc2 eps): bc2 moves into eps and the numerator
         rates = torch._foreach_sqrt(exp_avg_sq)
-        torch._foreach_div_(rates, bias_correction2_sqrt)
-        torch._foreach_add_(rates, group['eps'])
+        torch._foreach_add_(rates, group['eps'] * bias_correction2_sqrt)
         torch._foreach_reciprocal_(rates)
-        torch._foreach_mul_(rates, lr)
+        torch._foreach_mul_(rates, F.cpu_scalar(lr * bias_correction2_sqrt, params[0]))
         torch._foreach_lerp_(exp_avg_lr, rates, 1.0 - beta3)
         torch._foreach_minimum_(rates, exp_avg_lr)
-        torch._foreach_mul_(rates, exp_avg)
-        if group['cautious']:
-            cautious_(rates, grads)
-        add_scaled_(params, rates, -step_size)
+        if group['cautious'] or isinstance(step_size, Tensor):  # addcmul_'s value= takes no tensor (fused path)
+            torch._foreach_mul_(rates, exp_avg)
+            if group['cautious']:
+                F.cautious_(rates, grads)
+            F.add_scaled_(params, rates, -step_size)
+        else:
+            torch._foreach_addcmul_(params, rates, exp_avg, value=-step_size)

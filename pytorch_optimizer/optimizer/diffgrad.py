@@ -8,22 +8,9 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import (
-    adam_step_scalars,
-    adanorm_grads,
-    add_scaled_,
-    cautious_,
-    copy_,
-)
+from pytorch_optimizer.base import functional as F
+from pytorch_optimizer.base import validation as V
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
-from pytorch_optimizer.base.validation import (
-    check_betas,
-    check_bool,
-    check_lr,
-    check_non_negative,
-    check_positive_int,
-    check_range,
-)
 from pytorch_optimizer.registry import register_optimizer
 
 
@@ -36,11 +23,10 @@ class DiffGrad(BaseOptimizer):
         \xi_t = \mathrm{sigmoid}(|g_{t-1} - g_t|), \\
         \theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t} \frac{\xi_t \odot m_t}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}
 
-    with :math:`g_0 = 0`. With ``rectify`` (variant ``diffrgrad``) the step is multiplied by RAdam's
-    :math:`r_t` and, while :math:`\rho_t <` ``n_sma_threshold``, is the momentum step :math:`m_t` without
-    friction (or none). The older library skipped :math:`\xi_t` without ``rectify``; the paper applies it
-    always. :math:`\epsilon` is added to the bias-corrected root as in the paper (the authors' code adds it
-    to :math:`\sqrt{v_t}`).
+    with :math:`g_0 = 0`. With ``rectify`` (variant ``diffrgrad``) the step is multiplied by RAdam's :math:`r_t`
+    and, while :math:`\rho_t <` ``n_sma_threshold``, is the momentum step :math:`m_t` without friction (or none).
+    The older library skipped :math:`\xi_t` without ``rectify``; the paper applies it always. :math:`\epsilon`
+    is added to the bias-corrected root as in the paper (the authors' code adds it to :math:`\sqrt{v_t}`).
 
     Args:
         params: parameters or parameter groups.
@@ -88,18 +74,16 @@ class DiffGrad(BaseOptimizer):
         foreach: bool | None = None,
         fused: bool = False,
     ) -> None:
+        values = locals()
         flags = ('weight_decouple', 'fixed_decay', 'rectify', 'degenerated_to_sgd', 'ams_bound', 'adanorm')
-        values = (weight_decouple, fixed_decay, rectify, degenerated_to_sgd, ams_bound, adanorm)
-        defaults = {name: check_bool(self, name, v) for name, v in zip(flags, values)}
+        defaults = {name: V.check_bool(self, name, values[name]) for name in flags + ('adam_debias', 'cautious')}
         defaults.update(
-            lr=check_lr(self, lr),
-            betas=check_betas(self, betas),
-            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
-            n_sma_threshold=check_positive_int(self, 'n_sma_threshold', n_sma_threshold),
-            r=check_range(self, 'r', r, 0.0, 1.0),
-            adam_debias=check_bool(self, 'adam_debias', adam_debias),
-            cautious=check_bool(self, 'cautious', cautious),
-            eps=check_non_negative(self, 'eps', eps),
+            lr=V.check_lr(self, lr),
+            betas=V.check_betas(self, betas),
+            weight_decay=V.check_non_negative(self, 'weight_decay', weight_decay),
+            n_sma_threshold=V.check_positive_int(self, 'n_sma_threshold', n_sma_threshold),
+            r=V.check_range(self, 'r', r, 0.0, 1.0),
+            eps=V.check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
             fused=fused,
@@ -111,7 +95,7 @@ class DiffGrad(BaseOptimizer):
         return self.state_keys + extra
 
     def _prepare(self, group, params, grads, states):
-        return adam_step_scalars(group)
+        return F.adam_step_scalars(group)
 
     def _update(
         self,
@@ -132,31 +116,34 @@ class DiffGrad(BaseOptimizer):
     ):
         beta1, beta2 = group['betas']
         grads = self.apply_weight_decay(group, params, grads, lr=lr)
-        moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
+        moment_grads = F.adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
         torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
-        torch._foreach_mul_(exp_avg_sq, beta2)
+        torch._foreach_mul_(exp_avg_sq, F.cpu_scalar(beta2, params[0]))
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
         if group['ams_bound']:
             torch._foreach_maximum_(max_exp_avg_sq, exp_avg_sq)
             exp_avg_sq = max_exp_avg_sq
-        friction = torch._foreach_sub(previous_grad, grads)
-        torch._foreach_abs_(friction)
-        if torch.compiler.is_compiling():  # inductor lowers sigmoid, not _foreach_sigmoid (110 -> 20 ms, 21M)
-            friction = [torch.sigmoid(f) for f in friction]
-        else:
-            torch._foreach_sigmoid_(friction)
-        copy_(previous_grad, grads)
-        if skip:
+        if skip:  # no step (rectified variance intractable, or lr = 0): only keep g_t for the next friction
+            F.copy_(previous_grad, grads)
             return
-        if adaptive:
-            denom = torch._foreach_sqrt(exp_avg_sq)
-            torch._foreach_div_(denom, bias_correction2_sqrt)
-            torch._foreach_add_(denom, group['eps'])
+        if adaptive:  # xi m / (sqrt(v)/bc2 + eps) = bc2 xi m / (sqrt(v) + bc2 eps); xi is built in g_{t-1}'s buffer
+            friction = previous_grad
+            torch._foreach_sub_(friction, grads)
+            torch._foreach_abs_(friction)
+            if torch.compiler.is_compiling():  # inductor lowers sigmoid, not _foreach_sigmoid (110 -> 20 ms, 21M)
+                friction = [torch.sigmoid(f) for f in friction]
+            else:
+                torch._foreach_sigmoid_(friction)
             torch._foreach_mul_(friction, exp_avg)
-            torch._foreach_div_(friction, denom)
-            update = friction
-        else:
-            update = [m.clone() for m in exp_avg] if group['cautious'] else exp_avg
+            denom = torch._foreach_sqrt(exp_avg_sq)
+            torch._foreach_add_(denom, group['eps'] * bias_correction2_sqrt)
+            step_size = step_size * bias_correction2_sqrt
         if group['cautious']:
-            cautious_(update, grads)
-        add_scaled_(params, update, -step_size)
+            update = torch._foreach_div(friction, denom) if adaptive else [m.clone() for m in exp_avg]
+            F.cautious_(update, grads)
+            F.add_scaled_(params, update, -step_size)
+        elif adaptive:
+            F.addcdiv_scaled_(params, friction, denom, -step_size)
+        else:
+            F.add_scaled_(params, exp_avg, -step_size)
+        F.copy_(previous_grad, grads)

@@ -6,9 +6,11 @@ https://arxiv.org/abs/1810.06801
 
 from __future__ import annotations
 
+import math
+
 import torch
 
-from pytorch_optimizer.base.functional import add_scaled_, addcdiv_scaled_, cautious_
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -80,30 +82,46 @@ class QHAdam(BaseOptimizer):
     def _prepare(self, group, params, grads, states):
         beta1, beta2 = group['betas']
         nu1, nu2 = group['nus']
-        step = group['step']
+        bias_correction1, bias_correction2 = (self.bias_correction(beta, group['step']) for beta in (beta1, beta2))
+        # (1 - nu1) g + nu1 m / bc1 = (1 - nu1) (g + ratio m) (m / bc1 for nu1 = 1) and, for nu2 = 1,
+        # sqrt(v / bc2) + eps = (sqrt(v) + sqrt(bc2) eps) / sqrt(bc2): the outer factors move into the step size
+        step_size = group['lr'] * (1.0 / bias_correction1 if nu1 == 1.0 else 1.0 - nu1)
+        if nu2 == 1.0:
+            step_size *= math.sqrt(bias_correction2)
         return {
             'lr': group['lr'],
-            'numer_scale': nu1 / self.bias_correction(beta1, step),
-            'denom_scale': nu2 / self.bias_correction(beta2, step),
+            'step_size': step_size,
+            'numer_ratio': nu1 / (bias_correction1 * (1.0 - nu1)) if nu1 < 1.0 else 1.0,
+            'denom_scale': nu2 / bias_correction2,
+            'denom_eps': group['eps'] * (math.sqrt(bias_correction2) if nu2 == 1.0 else 1.0),
         }
 
-    def _update(self, group, params, grads, exp_avg, exp_avg_sq, *, lr, numer_scale, denom_scale):
+    def _update(
+        self, group, params, grads, exp_avg, exp_avg_sq, *, lr, step_size, numer_ratio, denom_scale, denom_eps
+    ):
         beta1, beta2 = group['betas']
         nu1, nu2 = group['nus']
         grads = self.apply_weight_decay(group, params, grads, lr=lr)
         torch._foreach_lerp_(exp_avg, grads, 1.0 - beta1)
-        torch._foreach_mul_(exp_avg_sq, beta2)
+        torch._foreach_mul_(exp_avg_sq, F.cpu_scalar(beta2, params[0]))
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
 
-        numer = torch._foreach_mul(exp_avg, numer_scale)
-        torch._foreach_add_(numer, grads, alpha=1.0 - nu1)
-        denom = torch._foreach_mul(exp_avg_sq, denom_scale)
-        torch._foreach_addcmul_(denom, grads, grads, value=1.0 - nu2)
-        torch._foreach_sqrt_(denom)
-        torch._foreach_add_(denom, group['eps'])
-        if group['cautious']:
-            torch._foreach_div_(numer, denom)
-            cautious_(numer, grads)
-            add_scaled_(params, numer, -lr)
+        if nu1 == 1.0:
+            numer = exp_avg
+        elif isinstance(numer_ratio, float):
+            numer = torch._foreach_add(grads, exp_avg, alpha=numer_ratio)
+        else:  # the fused path: add's alpha= takes no tensor
+            numer = torch._foreach_add(grads, torch._foreach_mul(exp_avg, numer_ratio))
+        if nu2 == 1.0:
+            denom = torch._foreach_sqrt(exp_avg_sq)
         else:
-            addcdiv_scaled_(params, numer, denom, -lr)
+            denom = torch._foreach_mul(exp_avg_sq, F.cpu_scalar(denom_scale, params[0]))
+            torch._foreach_addcmul_(denom, grads, grads, value=1.0 - nu2)
+            torch._foreach_sqrt_(denom)
+        torch._foreach_add_(denom, denom_eps)
+        if group['cautious']:
+            update = torch._foreach_div(numer, denom)
+            F.cautious_(update, grads)
+            F.add_scaled_(params, update, -step_size)
+        else:
+            F.addcdiv_scaled_(params, numer, denom, -step_size)

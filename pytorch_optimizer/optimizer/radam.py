@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, cautious_, rectification
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import (
     check_betas,
@@ -104,7 +104,7 @@ class RAdam(BaseOptimizer):
         beta1, beta2 = group['betas']
         step, lr = group['step'], group['lr']
         step_size = lr if group['adam_debias'] else lr / self.bias_correction(beta1, step)
-        r_t, adaptive = rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
+        r_t, adaptive = F.rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
         step_size *= r_t
         skip = step_size == 0.0
         if adaptive:
@@ -114,9 +114,9 @@ class RAdam(BaseOptimizer):
     def _update(self, group, params, grads, exp_avg, exp_avg_sq, exp_grad_norm=None, *, lr, step_size, adaptive, skip):
         beta1, beta2 = group['betas']
         grads = self.apply_weight_decay(group, params, grads, lr=lr)
-        moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
+        moment_grads = F.adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
         torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
-        torch._foreach_mul_(exp_avg_sq, beta2)
+        torch._foreach_mul_(exp_avg_sq, F.cpu_scalar(beta2, params[0]))
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
 
         if skip:
@@ -124,9 +124,11 @@ class RAdam(BaseOptimizer):
         if adaptive:
             denom = torch._foreach_sqrt(exp_avg_sq)
             torch._foreach_add_(denom, group['eps'])
-            update = torch._foreach_div(exp_avg, denom)
-        else:
-            update = [m.clone() for m in exp_avg] if group['cautious'] else exp_avg
         if group['cautious']:
-            cautious_(update, grads)
-        add_scaled_(params, update, -step_size)
+            update = torch._foreach_div(exp_avg, denom) if adaptive else [m.clone() for m in exp_avg]
+            F.cautious_(update, grads)
+            F.add_scaled_(params, update, -step_size)
+        elif adaptive:
+            F.addcdiv_scaled_(params, exp_avg, denom, -step_size)
+        else:
+            F.add_scaled_(params, exp_avg, -step_size)

@@ -98,11 +98,11 @@ class Yogi(BaseOptimizer):
         grads = self.apply_weight_decay(group, params, grads, lr=lr)
         moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
         torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
-        grads_sq = torch._foreach_mul(grads, grads)
-        change = torch._foreach_sub(exp_avg_sq, grads_sq)
+        # v -= (1 - b2) sign(v - g^2) g^2, with sign(v - g^2) g built in one temporary (no g^2 buffer)
+        change = torch._foreach_addcmul(exp_avg_sq, grads, grads, value=-1.0)
         torch._foreach_sign_(change)
-        torch._foreach_mul_(change, grads_sq)
-        torch._foreach_add_(exp_avg_sq, change, alpha=-(1.0 - beta2))
+        torch._foreach_mul_(change, grads)
+        torch._foreach_addcmul_(exp_avg_sq, change, grads, value=-(1.0 - beta2))
 
         denom = torch._foreach_sqrt(exp_avg_sq)
         torch._foreach_add_(denom, group['eps'])
