@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import add_scaled_
+from pytorch_optimizer.base.functional import add_scaled_, cpu_scalar
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -76,14 +76,14 @@ class AdaDelta(BaseOptimizer):
     def _update(self, group, params, grads, square_avg, acc_delta, *, lr):
         rho, eps = group['rho'], group['eps']
         grads = self.apply_weight_decay(group, params, grads, lr=lr)
-        torch._foreach_mul_(square_avg, rho)
+        rho_t = cpu_scalar(rho, params[0])
+        torch._foreach_mul_(square_avg, rho_t)
         torch._foreach_addcmul_(square_avg, grads, grads, value=1.0 - rho)
-        std = torch._foreach_add(square_avg, eps)
-        torch._foreach_sqrt_(std)
+        # sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps) as the root of the ratio: one square root instead of two
         delta = torch._foreach_add(acc_delta, eps)
+        torch._foreach_div_(delta, torch._foreach_add(square_avg, eps))
         torch._foreach_sqrt_(delta)
-        torch._foreach_div_(delta, std)
         torch._foreach_mul_(delta, grads)
-        torch._foreach_mul_(acc_delta, rho)
+        torch._foreach_mul_(acc_delta, rho_t)
         torch._foreach_addcmul_(acc_delta, delta, delta, value=1.0 - rho)
         add_scaled_(params, delta, -lr)

@@ -26,11 +26,10 @@ class Adai(BaseOptimizer):
         m_t = \beta_{1,t} m_{t-1} + (1-\beta_{1,t}) g_t, \quad
         \theta_t = \theta_{t-1} - \eta\, \frac{m_t}{1 - \prod_{s \le t} \beta_{1,s}}
 
-    (Algorithm 1) where :math:`\overline{\hat v_t}` is the mean over every element of the group (the
-    authors' code takes it over all groups); a non-finite mean skips the group's step. With
-    ``dampening`` :math:`d \ne 1` (the older library's generalization): :math:`\beta_{1,t} = 1 - \beta_0
-    (\hat v_t / \overline{\hat v_t})^{1/(3-2d)}`, the gradient weight is :math:`(1-\beta_{1,t})^d` and the
-    step is scaled by :math:`\beta_0^{1-d}`.
+    (Algorithm 1) where :math:`\overline{\hat v_t}` is the mean over every element of the group (the authors' code
+    takes it over all groups); a non-finite mean skips the group's step. With ``dampening`` :math:`d \ne 1` (the older
+    library's generalization): :math:`\beta_{1,t} = 1 - \beta_0 (\hat v_t / \overline{\hat v_t})^{1/(3-2d)}`, the
+    gradient weight is :math:`(1-\beta_{1,t})^d` and the step is scaled by :math:`\beta_0^{1-d}`.
 
     Args:
         params: parameters or parameter groups.
@@ -40,8 +39,8 @@ class Adai(BaseOptimizer):
         weight_decouple: decoupled decay (AdaiW) instead of L2 added to the gradient.
         fixed_decay: decay by ``weight_decay`` instead of ``lr * weight_decay`` per step.
         stable_weight_decay: AdaiS of the stable-weight-decay paper (Xie et al., 2023,
-            https://arxiv.org/abs/2011.11152): decoupled decay kept out of the gradient statistics; for
-            Adai, whose step size is not adaptive, it coincides with ``weight_decouple``.
+            https://arxiv.org/abs/2011.11152): decoupled decay kept out of the gradient statistics; for Adai, whose
+            step size is not adaptive, it coincides with ``weight_decouple``.
         dampening: :math:`d` in (0, 1]; 1 is the paper's Adai.
         use_gc: centralize gradients before the update.
         eps: :math:`\epsilon`, the inertia bound.
@@ -71,11 +70,9 @@ class Adai(BaseOptimizer):
         foreach: bool | None = None,
         fused: bool = False,
     ) -> None:
+        values = locals()
         flags = ('weight_decouple', 'fixed_decay', 'stable_weight_decay', 'use_gc')
-        defaults = {
-            k: check_bool(self, k, v)
-            for k, v in zip(flags, (weight_decouple, fixed_decay, stable_weight_decay, use_gc))
-        }
+        defaults = {name: check_bool(self, name, values[name]) for name in flags}
         defaults.update(
             lr=check_lr(self, lr),
             betas=check_betas(self, betas),
@@ -94,71 +91,47 @@ class Adai(BaseOptimizer):
             state['beta1_prod'] = torch.ones_like(param)
         return state
 
-    def _grads(self, group, params, grads):
-        """The gradients the moments see, in dead buffers where they change (``p.grad`` is the user's)."""
-        if group['use_gc']:
-            grads = F.centralize_gradients(grads, out=self.scratch(grads, 'centered'))
-        wd = group['weight_decay']
-        if group['weight_decouple'] or group['stable_weight_decay'] or wd == 0.0:
-            return grads
-        return [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
-
-    def _second_moment_(self, group, exp_avg_sq, grads):
-        beta2 = group['betas'][1]
-        torch._foreach_mul_(exp_avg_sq, beta2)
-        torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
-
-    def _second_moment_sum(self, group, exp_avg_sq, grads):
-        r"""The sum of the next second moment over the group, :math:`\beta_2 \sum v + (1-\beta_2) \sum g^2`, from
-        reductions only (no temporary, the state untouched): the batched update computes it in place once the
-        step is known to be finite."""
-        beta2, dtype = group['betas'][1], exp_avg_sq[0].dtype
-        sum_v, sum_g2 = F.ordered_sum([v.sum() for v in exp_avg_sq], dtype), F.ordered_sum(F.dots(grads, grads), dtype)
-        return beta2 * sum_v + (1.0 - beta2) * sum_g2
-
     def _prepare(self, group, params, grads, states):
         beta0, beta2 = group['betas']
-        lr, bias_correction2 = group['lr'], self.bias_correction(beta2, group['step'])
-        grads[:] = self._grads(group, params, grads)  # copies: p.grad is untouched
-        exp_avg_sq = [s['exp_avg_sq'] for s in states]
-        total = self._second_moment_sum(group, exp_avg_sq, grads)
-        mean = total / (bias_correction2 * sum(v.numel() for v in exp_avg_sq))
+        lr, wd, bias_correction2 = group['lr'], group['weight_decay'], self.bias_correction(beta2, group['step'])
+        # the gradients the moments see, in dead buffers where they change (copies: p.grad is the user's)
+        if group['use_gc']:
+            grads[:] = F.centralize_gradients(grads, out=self.scratch(grads, 'centered'))
+        if wd > 0.0 and not (group['weight_decouple'] or group['stable_weight_decay']):
+            grads[:] = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
+        # the group sum of the next v from reductions only: the state is updated once the step is known to be finite
+        exp_avg_sq, dtype = [s['exp_avg_sq'] for s in states], grads[0].dtype
+        sum_v, sum_g2 = F.ordered_sum([v.sum() for v in exp_avg_sq], dtype), F.ordered_sum(F.dots(grads, grads), dtype)
+        mean = (beta2 * sum_v + (1.0 - beta2) * sum_g2) / (bias_correction2 * sum(v.numel() for v in exp_avg_sq))
         finite = torch.isfinite(mean)
-        # a CPU flag is read for free: a non-finite mean skips the step instead of masking it (no snapshot)
-        on_host = type(finite) is torch.Tensor and finite.device.type == 'cpu'
         return {
             'lr': lr,
             'step_size': lr * math.pow(beta0, 1.0 - group['dampening']),
             # all-zero gradients give mean 0 and ratio 0 / tiny = 0 (inertia 1 - eps), not 0 / 0
             'scale': (mean * bias_correction2).clamp_min(torch.finfo(mean.dtype).tiny),
             'finite': finite,
-            'skip': on_host and not bool(finite),
-            'masked': not on_host,
+            'flag': F.host_flag(finite),  # read for free on CPU: a non-finite mean skips the step (no snapshot)
         }
 
-    def _update(
-        self, group, params, grads, exp_avg, exp_avg_sq, beta1_prod, *, lr, step_size, scale, finite, skip, masked
-    ):
-        if skip:
+    def _update(self, group, params, grads, exp_avg, exp_avg_sq, beta1_prod, *, lr, step_size, scale, finite, flag):
+        if flag is False:
             return
-        beta0 = group['betas'][0]
-        d = group['dampening']
-        before = [t.clone() for t in params + exp_avg + exp_avg_sq + beta1_prod] if masked else []
+        beta0, beta2 = group['betas']
+        d, eps = group['dampening'], group['eps']
+        before = [t.clone() for t in params + exp_avg + exp_avg_sq + beta1_prod] if flag is None else []
         if group['weight_decouple'] or group['stable_weight_decay']:
             F.apply_weight_decay(params, grads, lr, group['weight_decay'], True, group['fixed_decay'])
-        self._second_moment_(group, exp_avg_sq, grads)
-        dtype, eps = params[0].dtype, group['eps']
-        one = torch.ones((), dtype=dtype, device=params[0].device)
-        # beta1 = clamp(1 - beta0 (v / scale)^(1 / (3 - 2d)), 0, 1 - eps), then 1 - beta1, in dead buffers
-        beta1, weight = self.scratch(exp_avg_sq, 'beta1'), self.scratch(exp_avg_sq, 'weight')
-        scale = scale.to(dtype)
-        coef = -beta0 / scale
+        torch._foreach_mul_(exp_avg_sq, F.cpu_scalar(beta2, params[0]))
+        torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
+        scale = scale.to(params[0].dtype)
+        one, coef = torch.ones_like(scale), -beta0 / scale
+        beta1, weight = self.scratch(exp_avg_sq, 'beta1'), self.scratch(exp_avg_sq, 'weight')  # beta1, 1 - beta1
         for v, b, w in zip(exp_avg_sq, beta1, weight):
             if d == 1.0:
                 torch.mul(v, coef, out=b)
             else:
                 torch.div(v, scale, out=b).pow_(1.0 / (3.0 - 2.0 * d)).mul_(-beta0)
-            b.add_(one).clamp_(0.0, 1.0 - eps)  # a 0-d tensor: a Python scalar costs a conversion per call
+            b.add_(one).clamp_(0.0, 1.0 - eps)  # one: a 0-d tensor (a Python scalar is wrapped on every call)
             torch.sub(one, b, out=w)
         torch._foreach_mul_(beta1_prod, beta1)
         if d == 1.0:  # beta1 m + (1 - beta1) g in one pass
@@ -167,10 +140,11 @@ class Adai(BaseOptimizer):
             torch._foreach_pow_(weight, d)
             torch._foreach_mul_(exp_avg, beta1)
             torch._foreach_addcmul_(exp_avg, weight, grads)
-        # bf16 rounds 1 - eps to 1: a product still at 1 has m = 0, and 0 / tiny = 0 instead of 0 / 0
-        tiny = torch.full((), torch.finfo(dtype).tiny, dtype=dtype, device=one.device)
         for q, w in zip(beta1_prod, weight):
-            torch.sub(one, q, out=w).clamp_min_(tiny)
+            torch.sub(one, q, out=w)
+            # 1 - q > 0 unless 1 - eps may round to 1 (bf16, tiny eps): q = 1 has m = 0, and 0 / tiny = 0, not 0 / 0
+            if eps < torch.finfo(w.dtype).eps:
+                w.clamp_min_(torch.finfo(w.dtype).tiny)
         F.addcdiv_scaled_(params, exp_avg, weight, -step_size)
-        if masked:
+        if flag is None:  # a mask where the flag stays on the device
             F.undo_unless_(params + exp_avg + exp_avg_sq + beta1_prod, before, finite)

@@ -93,14 +93,17 @@ class Adan(BaseOptimizer):
     def _prepare(self, group, params, grads, states):
         beta1, beta2, beta3 = group['betas']
         step, lr, wd = group['step'], group['lr'], group['weight_decay']
+        bias_correction1 = self.bias_correction(beta1, step)
+        bias_correction3_sqrt = math.sqrt(self.bias_correction(beta3, step))
+        # proximal decay as a decay first: (theta - eta u) / (1 + eta wd) = theta / (1 + eta wd) - eta u / (1 + eta wd)
+        shrink = 1.0 if group['weight_decouple'] else 1.0 / (1.0 + lr * wd)
         shared = {
-            'lr': lr,
             'first': step == 1,
-            'bias_correction1': self.bias_correction(beta1, step),
-            'diff_weight': beta2 / self.bias_correction(beta2, step),
-            'bias_correction3_sqrt': math.sqrt(self.bias_correction(beta3, step)),
-            'decay': 1.0 - lr * wd,
-            'proximal': 1.0 + lr * wd,
+            # (m / c1 + w d) / (sqrt(v) / c3 + eps) = (c3 / c1) (m + c1 w d) / (sqrt(v) + c3 eps): no division by c3
+            'step_size': -lr * shrink * bias_correction3_sqrt / bias_correction1,
+            'diff_weight': beta2 / self.bias_correction(beta2, step) * bias_correction1,
+            'denom_eps': group['eps'] * bias_correction3_sqrt,
+            'decay': 1.0 - lr * wd if group['weight_decouple'] else shrink,
         }
         if group['max_grad_norm'] > 0.0:
             norm = F.global_norm(grads)
@@ -109,61 +112,37 @@ class Adan(BaseOptimizer):
             shared['finite'] = torch.isfinite(norm)
         return shared
 
-    def _update(
-        self,
-        group,
-        params,
-        grads,
-        exp_avg,
-        exp_avg_diff,
-        exp_avg_sq,
-        previous_grad,
-        exp_grad_norm=None,
-        finite=None,
-        *,
-        lr,
-        first,
-        bias_correction1,
-        diff_weight,
-        bias_correction3_sqrt,
-        decay,
-        proximal,
-    ):
+    def _update(self, group, params, grads, *, first, step_size, diff_weight, denom_eps, decay, finite=None, **states):
+        exp_avg, exp_avg_diff, exp_avg_sq, previous_grad = (states[key] for key in self.state_keys)
         beta1, beta2, beta3 = group['betas']
-        wd = group['weight_decay']
-        masked = group['max_grad_norm'] > 0.0
-        flag = F.host_flag(finite) if masked else None  # on CPU a non-finite clipped step is skipped
+        flag = None if finite is None else F.host_flag(finite)  # on CPU a non-finite clipped step is skipped
         if flag is False:
             return
-        masked = masked and flag is None  # elsewhere (and compiled) it is undone by a mask
+        masked = finite is not None and flag is None  # elsewhere (and compiled) it is undone by a mask
         if masked:
-            tensors = params + exp_avg + exp_avg_diff + exp_avg_sq + previous_grad + (exp_grad_norm or [])
-            before = [t.clone() for t in tensors]
+            tensors = [t for key in self.state_keys_for(group) for t in states[key]]
+            before = [t.clone() for t in params + tensors]
         if group['use_gc']:
             grads = F.centralize_gradients(grads)
         if first:
             F.copy_(previous_grad, grads)
         diff = torch._foreach_sub(grads, previous_grad)
-        torch._foreach_lerp_(
-            exp_avg, F.adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads, 1.0 - beta1
-        )
+        moment_grads = F.adanorm_grads(grads, states['exp_grad_norm'], group['r']) if group['adanorm'] else grads
+        torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
         torch._foreach_lerp_(exp_avg_diff, diff, 1.0 - beta2)
-        nesterov = torch._foreach_add(grads, diff, alpha=beta2)
-        torch._foreach_mul_(exp_avg_sq, beta3)
-        torch._foreach_addcmul_(exp_avg_sq, nesterov, nesterov, value=1.0 - beta3)
-        # (m / c1 + w d) / (sqrt(v) / c3 + eps) = (c3 / c1) (m + c1 w d) / (sqrt(v) + c3 eps): three passes fewer
+        # g + beta2 (g - g_prev) = lerp(g_prev, g, 1 + beta2), in previous_grad (dead until it takes g below)
+        torch._foreach_lerp_(previous_grad, grads, 1.0 + beta2)
+        torch._foreach_mul_(exp_avg_sq, F.cpu_scalar(beta3, params[0]))
+        torch._foreach_addcmul_(exp_avg_sq, previous_grad, previous_grad, value=1.0 - beta3)
         denom = torch._foreach_sqrt(exp_avg_sq)
-        torch._foreach_add_(denom, group['eps'] * bias_correction3_sqrt)
+        torch._foreach_add_(denom, denom_eps)
         if isinstance(diff_weight, torch.Tensor):  # fused path: alpha= takes no tensor
-            update = torch._foreach_mul(exp_avg_diff, diff_weight * bias_correction1)
-            torch._foreach_add_(update, exp_avg)
+            update = torch._foreach_add(exp_avg, torch._foreach_mul(exp_avg_diff, diff_weight))
         else:
-            update = torch._foreach_add(exp_avg, exp_avg_diff, alpha=diff_weight * bias_correction1)
-        if group['weight_decouple'] and wd > 0.0:
-            torch._foreach_mul_(params, decay)
-        F.addcdiv_scaled_(params, update, denom, -lr * bias_correction3_sqrt / bias_correction1)
-        if not group['weight_decouple'] and wd > 0.0:
-            torch._foreach_div_(params, proximal)
+            update = torch._foreach_add(exp_avg, exp_avg_diff, alpha=diff_weight)
+        if group['weight_decay'] > 0.0:
+            torch._foreach_mul_(params, F.cpu_scalar(decay, params[0]))
+        F.addcdiv_scaled_(params, update, denom, step_size)
         F.copy_(previous_grad, grads)
         if masked:
-            F.undo_unless_(tensors, before, finite)
+            F.undo_unless_(params + tensors, before, finite)

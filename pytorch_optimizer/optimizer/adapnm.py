@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, cautious_
+from pytorch_optimizer.base.functional import adanorm_grads, add_scaled_, addcdiv_scaled_, cautious_, cpu_scalar
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -125,18 +125,18 @@ class AdaPNM(BaseOptimizer):
         moment_grads = adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
         pos, neg = (exp_avg, neg_exp_avg) if odd else (neg_exp_avg, exp_avg)
         torch._foreach_lerp_(pos, moment_grads, 1.0 - beta1 * beta1)
-        torch._foreach_mul_(exp_avg_sq, beta2)
+        torch._foreach_mul_(exp_avg_sq, cpu_scalar(beta2, params[0]))
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
         if group['ams_bound']:
             torch._foreach_maximum_(max_exp_avg_sq, exp_avg_sq)
             exp_avg_sq = max_exp_avg_sq
-
+        update = torch._foreach_lerp(neg, pos, 1.0 + beta0)  # (1 + beta0) m_t - beta0 m_{t-1}
+        # s u / (sqrt(v) / c2 + eps) = (s c2) u / (sqrt(v) + c2 eps): two passes fewer
         denom = torch._foreach_sqrt(exp_avg_sq)
-        torch._foreach_div_(denom, bias_correction2_sqrt)
-        torch._foreach_add_(denom, group['eps'])
-        update = torch._foreach_mul(pos, 1.0 + beta0)
-        torch._foreach_add_(update, neg, alpha=-beta0)
+        torch._foreach_add_(denom, group['eps'] * bias_correction2_sqrt)
+        if not group['cautious']:
+            addcdiv_scaled_(params, update, denom, -step_size * bias_correction2_sqrt)
+            return
         torch._foreach_div_(update, denom)
-        if group['cautious']:
-            cautious_(update, grads)
-        add_scaled_(params, update, -step_size)
+        cautious_(update, grads)
+        add_scaled_(params, update, -step_size * bias_correction2_sqrt)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import add_scaled_, copy_
+from pytorch_optimizer.base.functional import addcdiv_scaled_, copy_, cpu_scalar
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative
 from pytorch_optimizer.registry import register_optimizer
@@ -82,22 +82,23 @@ class AdaSmooth(BaseOptimizer):
 
     def _update(self, group, params, grads, prev_param, sum_delta, sum_abs_delta, exp_avg_sq, *, lr):
         rho1, rho2 = group['betas']
-        delta = torch._foreach_sub(params, prev_param)
-        torch._foreach_add_(sum_delta, delta)
-        torch._foreach_abs_(delta)
-        torch._foreach_add_(sum_abs_delta, delta)
+        # the move theta - theta_prev, negated in prev_param's buffer (dead until it takes theta): no temporary
+        torch._foreach_sub_(prev_param, params)
+        torch._foreach_sub_(sum_delta, prev_param)
+        torch._foreach_abs_(prev_param)
+        torch._foreach_add_(sum_abs_delta, prev_param)
         copy_(prev_param, params)
         grads = self.apply_weight_decay(group, params, grads, lr=lr)
         # e = |s| / n, with n floored so that no move yet (s = n = 0) gives e = 0; |s| <= n up to round-off
         ratio = torch._foreach_abs(sum_delta)
         torch._foreach_div_(ratio, torch._foreach_clamp_min(sum_abs_delta, torch.finfo(params[0].dtype).tiny))
         torch._foreach_clamp_max_(ratio, 1.0)
-        torch._foreach_mul_(ratio, rho2 - rho1)
+        torch._foreach_mul_(ratio, cpu_scalar(rho2 - rho1, params[0]))
         torch._foreach_add_(ratio, 1.0 - rho2)
         torch._foreach_mul_(ratio, ratio)
-        residual = torch._foreach_mul(grads, grads)
-        torch._foreach_sub_(residual, exp_avg_sq)
-        torch._foreach_addcmul_(exp_avg_sq, ratio, residual)
+        # E[g^2] += c^2 (g^2 - E[g^2]), the residual negated: one op (E[g^2] - g^2) instead of two
+        residual = torch._foreach_addcmul(exp_avg_sq, grads, grads, value=-1.0)
+        torch._foreach_addcmul_(exp_avg_sq, ratio, residual, value=-1.0)
         denom = torch._foreach_add(exp_avg_sq, group['eps'])
         torch._foreach_sqrt_(denom)
-        add_scaled_(params, torch._foreach_div(grads, denom), -lr)
+        addcdiv_scaled_(params, grads, denom, -lr)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from pytorch_optimizer.base.functional import add_scaled_
+from pytorch_optimizer.base.functional import add_scaled_, copy_, cpu_scalar
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative
 from pytorch_optimizer.registry import register_optimizer
@@ -77,6 +77,9 @@ class AggMo(BaseOptimizer):
         grads = self.apply_weight_decay(group, params, grads, lr=lr)
         for i, beta in enumerate(betas):
             buf = buffers[f'momentum_buffer_{i}']
-            torch._foreach_mul_(buf, beta)
-            torch._foreach_add_(buf, grads)
+            if beta == 0.0:  # v = g: a copy instead of zeroing and adding
+                copy_(buf, grads)
+            else:
+                torch._foreach_mul_(buf, cpu_scalar(beta, params[0]))
+                torch._foreach_add_(buf, grads)
             add_scaled_(params, buf, -step_size)

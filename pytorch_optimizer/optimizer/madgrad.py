@@ -11,7 +11,7 @@ import math
 import torch
 from torch import Tensor
 
-from pytorch_optimizer.base.functional import add_scaled_, copy_
+from pytorch_optimizer.base.functional import add_scaled_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -94,17 +94,16 @@ class MADGRAD(BaseOptimizer):
 
     def _update(self, group, params, grads, grad_sum_sq, s, x0=None, *, lr, lamb):
         grads = self.apply_weight_decay(group, params, grads, lr=lr)
-        if x0 is None:
+        if x0 is None:  # theta becomes x0 = theta + s / rms until the step ends: no temporary
             rms = torch._foreach_pow(grad_sum_sq, 1.0 / 3.0)
             torch._foreach_add_(rms, group['eps'])
-            x0 = torch._foreach_div(s, rms)
-            torch._foreach_add_(x0, params)
+            torch._foreach_addcdiv_(params, s, rms)
         _add_scaled_square_(grad_sum_sq, grads, lamb)
         rms = torch._foreach_pow(grad_sum_sq, 1.0 / 3.0)
         torch._foreach_add_(rms, group['eps'])
         add_scaled_(s, grads, lamb)
-        z = torch._foreach_sub(x0, torch._foreach_div(s, rms))  # one pass less than -(s / rms) + x0, same bits
-        if group['momentum'] > 0.0:
-            torch._foreach_lerp_(params, z, 1.0 - group['momentum'])
-        else:
-            copy_(params, z)
+        if x0 is None:  # theta = z
+            torch._foreach_addcdiv_(params, s, rms, value=-1.0)
+        else:  # (1 - c) theta + c (x0 - s / rms), no temporary
+            torch._foreach_lerp_(params, x0, 1.0 - group['momentum'])
+            torch._foreach_addcdiv_(params, s, rms, value=group['momentum'] - 1.0)

@@ -7,11 +7,22 @@ Gradients", ICML 2018. https://arxiv.org/abs/1705.07774
 from __future__ import annotations
 
 import torch
+from torch import Tensor
 
-from pytorch_optimizer.base.functional import add_scaled_
+from pytorch_optimizer.base.functional import add_scaled_, cpu_scalar
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_lr, check_range
 from pytorch_optimizer.registry import register_optimizer
+
+
+def _addcmul_scaled_(
+    tensors: list[Tensor], others: list[Tensor], factors: list[Tensor], value: float | Tensor
+) -> None:
+    """``tensors += value * others * factors`` in place, ``value`` a float (eager) or a 0-d tensor (fused path)."""
+    if isinstance(value, Tensor):
+        torch._foreach_addcmul_(tensors, torch._foreach_mul(others, value), factors)
+    else:
+        torch._foreach_addcmul_(tensors, others, factors, value=value)
 
 
 @register_optimizer
@@ -78,7 +89,7 @@ class MSVAG(BaseOptimizer):
     def _update(self, group, params, grads, exp_avg, exp_avg_sq, *, step_size, plain, v_weight, m_sq_weight):
         beta = group['beta']
         torch._foreach_lerp_(exp_avg, grads, 1.0 - beta)
-        torch._foreach_mul_(exp_avg_sq, beta)
+        torch._foreach_mul_(exp_avg_sq, cpu_scalar(beta, params[0]))
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta)
         if plain:
             add_scaled_(params, exp_avg, step_size)
@@ -94,5 +105,4 @@ class MSVAG(BaseOptimizer):
         # gamma >= 0 already (m^2 >= 0, denom > 0): only the upper clip against round-off is needed
         torch._foreach_div_(m_sq, denom)
         torch._foreach_clamp_max_(m_sq, 1.0)
-        torch._foreach_mul_(m_sq, exp_avg)
-        add_scaled_(params, m_sq, step_size)
+        _addcmul_scaled_(params, m_sq, exp_avg, step_size)

@@ -85,6 +85,5 @@ class PNM(BaseOptimizer):
             pos_momentum, neg_momentum = neg_momentum, pos_momentum
         grads = self.apply_weight_decay(group, params, grads, lr=lr)
         torch._foreach_lerp_(pos_momentum, grads, 1.0 - beta1**2)
-        update = torch._foreach_mul(pos_momentum, 1.0 + beta0)
-        torch._foreach_add_(update, neg_momentum, alpha=-beta0)
+        update = torch._foreach_lerp(neg_momentum, pos_momentum, 1.0 + beta0)  # (1 + beta0) m+ - beta0 m-
         add_scaled_(params, update, -step_size)
