@@ -8,11 +8,20 @@ Yong et al., "Gradient Centralization", ECCV 2020, https://arxiv.org/abs/2004.01
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from pytorch_optimizer.base import functional as F
-from pytorch_optimizer.base import validation as V
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
+from pytorch_optimizer.base.validation import (
+    check_betas,
+    check_bool,
+    check_lr,
+    check_non_negative,
+    check_positive_int,
+    check_range,
+)
 from pytorch_optimizer.registry import register_optimizer
 
 
@@ -79,18 +88,19 @@ class Ranger(BaseOptimizer):
         foreach: bool | None = None,
         fused: bool = False,
     ) -> None:
-        values = locals()
         flags = ('degenerated_to_sgd', 'weight_decouple', 'fixed_decay', 'use_gc', 'gc_conv_only', 'adanorm')
-        defaults = {name: V.check_bool(self, name, values[name]) for name in (*flags, 'adam_debias')}
+        values = (degenerated_to_sgd, weight_decouple, fixed_decay, use_gc, gc_conv_only, adanorm)
+        defaults = {name: check_bool(self, name, v) for name, v in zip(flags, values)}
         defaults.update(
-            lr=V.check_lr(self, lr),
-            betas=V.check_betas(self, betas),
-            alpha=V.check_range(self, 'alpha', alpha, 0.0, 1.0, high_inclusive=True),
-            k=V.check_positive_int(self, 'k', k),
-            n_sma_threshold=V.check_positive_int(self, 'n_sma_threshold', n_sma_threshold),
-            weight_decay=V.check_non_negative(self, 'weight_decay', weight_decay),
-            r=V.check_range(self, 'r', r, 0.0, 1.0),
-            eps=V.check_non_negative(self, 'eps', eps),
+            lr=check_lr(self, lr),
+            betas=check_betas(self, betas),
+            adam_debias=check_bool(self, 'adam_debias', adam_debias),
+            alpha=check_range(self, 'alpha', alpha, 0.0, 1.0, high_inclusive=True),
+            k=check_positive_int(self, 'k', k),
+            n_sma_threshold=check_positive_int(self, 'n_sma_threshold', n_sma_threshold),
+            weight_decay=check_non_negative(self, 'weight_decay', weight_decay),
+            r=check_range(self, 'r', r, 0.0, 1.0),
+            eps=check_non_negative(self, 'eps', eps),
             maximize=maximize,
             foreach=foreach,
             fused=fused,
@@ -112,29 +122,16 @@ class Ranger(BaseOptimizer):
         step_size = lr if group['adam_debias'] else lr / self.bias_correction(beta1, step)
         r_t, adaptive = F.rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
         if adaptive:  # RAdam's official denominator: eps outside the bias correction
-            step_size = step_size * r_t * self.bias_correction(beta2, step) ** 0.5
+            step_size = step_size * r_t * math.sqrt(self.bias_correction(beta2, step))
         return {'lr': lr, 'step_size': step_size, 'adaptive': adaptive, 'lookahead': step % group['k'] == 0}
 
-    def _update(
-        self,
-        group,
-        params,
-        grads,
-        exp_avg,
-        exp_avg_sq,
-        slow_buffer,
-        exp_grad_norm=None,
-        *,
-        lr,
-        step_size,
-        adaptive,
-        lookahead,
-    ):
+    def _update(self, group, params, grads, *, lr, step_size, adaptive, lookahead, **states):
+        exp_avg, exp_avg_sq, slow_buffer = (states[key] for key in self.state_keys)
         beta1, beta2 = group['betas']
         if group['use_gc']:  # centered copies in buffers kept between steps (the gradients are the user's)
             grads = F.centralize_gradients(grads, group['gc_conv_only'], out=self.scratch(grads, 'centered'))
         grads = self.apply_weight_decay(group, params, grads, lr=lr)
-        moment_grads = F.adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
+        moment_grads = F.adanorm_grads(grads, states['exp_grad_norm'], group['r']) if group['adanorm'] else grads
         torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
         torch._foreach_mul_(exp_avg_sq, F.cpu_scalar(beta2, params[0]))
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
