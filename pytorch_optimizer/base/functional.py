@@ -58,6 +58,27 @@ def addcdiv_scaled_(tensors: list[Tensor], numer: list[Tensor], denom: list[Tens
         torch._foreach_addcdiv_(tensors, numer, denom, value=value)
 
 
+def adaptive_step_(
+    params: list[Tensor],
+    grads: list[Tensor],
+    numer: list[Tensor],
+    denom: list[Tensor] | None,
+    step_size: float | Tensor,
+    cautious: bool,
+) -> None:
+    """``params -= step_size * numer / denom``, or ``step_size * numer`` when ``denom`` is ``None`` (a
+    rectified optimizer's un-preconditioned phase); with ``cautious`` the update is masked against the
+    gradients first (a new list: ``numer`` is state and is never masked in place)."""
+    if cautious:
+        update = torch._foreach_div(numer, denom) if denom is not None else [m.clone() for m in numer]
+        cautious_(update, grads)
+        add_scaled_(params, update, -step_size)
+    elif denom is not None:
+        addcdiv_scaled_(params, numer, denom, -step_size)
+    else:
+        add_scaled_(params, numer, -step_size)
+
+
 def rectification(
     beta2: float, step: int, n_sma_threshold: int = 5, degenerated_to_sgd: bool = True
 ) -> tuple[float, bool]:

@@ -140,11 +140,4 @@ class AdaBelief(BaseOptimizer):
             denom = torch._foreach_sqrt(exp_avg_var)
             torch._foreach_add_(denom, group['eps'] * bias_correction2_sqrt)
             step_size = step_size * bias_correction2_sqrt
-        if group['cautious']:
-            update = torch._foreach_div(exp_avg, denom) if adaptive else [m.clone() for m in exp_avg]
-            F.cautious_(update, grads)
-            F.add_scaled_(params, update, -step_size)
-        elif adaptive:
-            F.addcdiv_scaled_(params, exp_avg, denom, -step_size)
-        else:
-            F.add_scaled_(params, exp_avg, -step_size)
+        F.adaptive_step_(params, grads, exp_avg, denom if adaptive else None, step_size, group['cautious'])

@@ -138,12 +138,6 @@ class DiffGrad(BaseOptimizer):
             denom = torch._foreach_sqrt(exp_avg_sq)
             torch._foreach_add_(denom, group['eps'] * bias_correction2_sqrt)
             step_size = step_size * bias_correction2_sqrt
-        if group['cautious']:
-            update = torch._foreach_div(friction, denom) if adaptive else [m.clone() for m in exp_avg]
-            F.cautious_(update, grads)
-            F.add_scaled_(params, update, -step_size)
-        elif adaptive:
-            F.addcdiv_scaled_(params, friction, denom, -step_size)
-        else:
-            F.add_scaled_(params, exp_avg, -step_size)
+        numer, denom = (friction, denom) if adaptive else (exp_avg, None)
+        F.adaptive_step_(params, grads, numer, denom, step_size, group['cautious'])
         F.copy_(previous_grad, grads)

@@ -124,11 +124,4 @@ class RAdam(BaseOptimizer):
         if adaptive:
             denom = torch._foreach_sqrt(exp_avg_sq)
             torch._foreach_add_(denom, group['eps'])
-        if group['cautious']:
-            update = torch._foreach_div(exp_avg, denom) if adaptive else [m.clone() for m in exp_avg]
-            F.cautious_(update, grads)
-            F.add_scaled_(params, update, -step_size)
-        elif adaptive:
-            F.addcdiv_scaled_(params, exp_avg, denom, -step_size)
-        else:
-            F.add_scaled_(params, exp_avg, -step_size)
+        F.adaptive_step_(params, grads, exp_avg, denom if adaptive else None, step_size, group['cautious'])
