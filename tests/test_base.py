@@ -87,6 +87,23 @@ def test_foreach_batches_by_device_and_dtype():
     assert opt._batches(opt.param_groups[0], big) == [[0], [2], [3], [1]]
 
 
+@pytest.mark.parametrize('key', ['lion', 'lamb', 'adamp'])
+def test_default_off_cpu_runs_one_batch_per_device_and_dtype(key):
+    """``foreach=None`` on an accelerator (here the meta device) is one ``_update`` per (device, dtype),
+    not one per tensor (which made the default step 5-50x slower on CUDA); ``foreach=False`` per tensor."""
+    for foreach, expected in ((None, [2, 1]), (False, [1, 1, 1])):
+        dtypes = (torch.float32, torch.float64, torch.float32)
+        params = [nn.Parameter(torch.zeros(4, 3, device='meta', dtype=d)) for d in dtypes]
+        for p in params:
+            p.grad = torch.zeros_like(p)
+        opt = po.load_optimizer(key)(params, foreach=foreach)
+        sizes = []
+        update = type(opt)._update
+        opt._update = lambda group, ps, *args, **kwargs: (sizes.append(len(ps)), update(opt, group, ps, *args, **kwargs))
+        opt.step()
+        assert sizes == expected
+
+
 def test_plugins_and_hooks_work_on_zoo_optimizers():
     p = nn.Parameter(torch.randn(4, 3))
     opt = po.Lion([p], lr=0.1)

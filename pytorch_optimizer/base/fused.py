@@ -53,7 +53,13 @@ def compiled_update(cls: type) -> tuple[Any, Any]:
     read class attributes and call methods of ``self``, not instance state.
     """
     if cls not in _COMPILED:
-        options = {'size_asserts': False, 'guard_filter_fn': lambda entries: [_keep_guard(e) for e in entries]}
+        # loop reordering has nothing to reorder in 1-D loops, and torch 2.11's asserts on the foreach
+        # nodes of some updates (Adai on CUDA: ``ForeachKernelSchedulerNode`` in ``reorder_loops_by_dep_pair``)
+        options = {
+            'size_asserts': False,
+            'loop_ordering_after_fusion': False,
+            'guard_filter_fn': lambda entries: [_keep_guard(e) for e in entries],
+        }
         compiled = torch.compile(cls._update, dynamic=True, fullgraph=True, options=options)
         _COMPILED[cls] = (compiled, cls.__new__(cls))
     return _COMPILED[cls]

@@ -201,7 +201,7 @@ class BaseOptimizer(Optimizer):
         foreach = group['foreach']
         if foreach is None and params[0].device.type == 'cpu':
             return self._whole_tensor_chunks(params)
-        if not foreach:
+        if foreach is False:  # None on an accelerator batches per (device, dtype), as True does
             return [[i] for i in range(len(params))]
         batches: dict[tuple[torch.device, torch.dtype], list[int]] = {}
         for i, p in enumerate(params):
