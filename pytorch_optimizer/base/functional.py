@@ -338,13 +338,14 @@ def undo_unless_(tensors: list[Tensor], before: list[Tensor], ok: Tensor) -> Non
 
 
 def copy_(dst: list[Tensor], src: list[Tensor]) -> None:
-    """``dst[i].copy_(src[i])``: ``torch._foreach_copy_`` without its missing DTensor (FSDP2) sharding rule.
+    """``dst[i].copy_(src[i])``: ``torch._foreach_copy_`` (one launch on CUDA), per tensor for a DTensor
+    (FSDP2), which lacks its sharding rule.
 
     Compiled (the fused path), it is ``torch._foreach_copy_``: in torch 2.13, inductor turns
     ``q.copy_(p); p += g`` into ``q == p + g`` (a per-tensor copy of an input mutated later reads the
     mutated value), which ``_foreach_copy_`` avoids (``tests/test_fused.py`` checks it).
     """
-    if torch.compiler.is_compiling():
+    if not dst or not is_dtensor(dst[0]) or torch.compiler.is_compiling():
         torch._foreach_copy_(dst, src)
         return
     for d, s in zip(dst, src):
