@@ -60,9 +60,18 @@ def test_elementwise_optimizers_offer_fused():
 
 @pytest.mark.parametrize('key', FUSED)
 def test_fused_matches_eager(key):
+    check_fused_matches_eager(key, 'cpu')
+
+
+def check_fused_matches_eager(key: str, device: str) -> None:
+    """``fused=True`` against the eager default on ``device`` (``tests/test_cuda.py`` runs it on CUDA)."""
+
+    def make() -> list[torch.nn.Parameter]:  # ``to`` keeps the non-contiguous parameter's strides
+        return [torch.nn.Parameter(p.detach().to(device)) for p in make_params(torch.float32)]
+
     kwargs = _kwargs(key)
-    targets = make_targets(make_params(torch.float32))
-    eager_params, fused_params = make_params(torch.float32), make_params(torch.float32)
+    targets = [t.to(device) for t in make_targets(make_params(torch.float32))]
+    eager_params, fused_params = make(), make()
     eager = OPTIMIZERS.load(key)(eager_params, **kwargs)
     fused = OPTIMIZERS.load(key)(fused_params, **kwargs, fused=True)
     flags = _record_branch_flags(fused)
