@@ -69,9 +69,12 @@ FUSED = sorted(key for key, entry in OPTIMIZERS.entries.items() if not entry.ext
 
 
 @pytest.mark.parametrize('key', FUSED)
-def test_cuda_fused_matches_eager_and_does_not_recompile(key):
+def test_cuda_fused_matches_eager_and_does_not_recompile(key, monkeypatch):
     """fused=True on CUDA (Triton kernels) against the eager CUDA default, float32, through the contract
-    schedule; later steps (a new learning rate) must not recompile."""
+    schedule; later steps (a new learning rate) must not recompile. The test's parameters are small:
+    the size under which CUDA parameters take the eager update is lowered so that they are compiled."""
+    from pytorch_optimizer.base import fused
     from tests.test_fused import check_fused_matches_eager
 
+    monkeypatch.setattr(fused, 'ACCELERATOR_MIN_NUMEL', 2)
     check_fused_matches_eager(key, 'cuda')

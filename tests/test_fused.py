@@ -92,6 +92,16 @@ def check_fused_matches_eager(key: str, device: str) -> None:
     assert _graphs() - before <= flips, f'{key}: the fused update recompiled after the first steps'
 
 
+def test_off_cpu_parameters_under_the_threshold_take_the_eager_update():
+    from pytorch_optimizer.base.fused import ACCELERATOR_MIN_NUMEL, _Plan
+
+    for device, eager in (('meta', [[0, 2]]), ('cpu', [])):
+        params = [torch.zeros(s, device=device) for s in ((4, 3), (ACCELERATOR_MIN_NUMEL,), (5,))]
+        plan = _Plan(params, params, [{'m': torch.zeros_like(p)} for p in params], ('m',))
+        assert plan.eager == eager
+        assert [b.idx for b in plan.batches] == ([[1]] if eager else [[0, 1, 2]])
+
+
 @pytest.mark.parametrize('key', FUSED[:1])
 def test_fused_rejects_foreach(key):
     with pytest.raises(ValueError, match='fused=True and foreach=True'):
