@@ -87,6 +87,18 @@ def test_foreach_batches_by_device_and_dtype():
     assert opt._batches(opt.param_groups[0], big) == [[0], [2], [3], [1]]
 
 
+def _count_update_batches(opt) -> list[int]:
+    """The number of tensors of every ``_update`` call of ``opt``, appended as it steps."""
+    sizes, update = [], type(opt)._update
+
+    def spy(group, params, *args, **kwargs):
+        sizes.append(len(params))
+        return update(opt, group, params, *args, **kwargs)
+
+    opt._update = spy
+    return sizes
+
+
 @pytest.mark.parametrize('key', ['lion', 'lamb', 'adamp'])
 def test_default_off_cpu_runs_one_batch_per_device_and_dtype(key):
     """``foreach=None`` on an accelerator (here the meta device) is one ``_update`` per (device, dtype),
@@ -97,9 +109,7 @@ def test_default_off_cpu_runs_one_batch_per_device_and_dtype(key):
         for p in params:
             p.grad = torch.zeros_like(p)
         opt = po.load_optimizer(key)(params, foreach=foreach)
-        sizes = []
-        update = type(opt)._update
-        opt._update = lambda group, ps, *args, **kwargs: (sizes.append(len(ps)), update(opt, group, ps, *args, **kwargs))
+        sizes = _count_update_batches(opt)
         opt.step()
         assert sizes == expected
 
@@ -117,13 +127,28 @@ def test_plugins_and_hooks_work_on_zoo_optimizers():
     assert len(opt._optimizer_step_pre_hooks) == 1
 
 
-def test_all_finite_and_ordered_sum():
+@pytest.mark.parametrize('batched', [False, True], ids=['per-tensor', 'one-bucket'])
+def test_all_finite_and_zero_unless(batched, monkeypatch):
+    """Both forms: per tensor (CPU) and the batched one used for a single CUDA bucket (forced here)."""
     from pytorch_optimizer.base import functional as F
 
+    monkeypatch.setattr(F, 'host_flag', lambda ok: None)  # the device-side mask, as off CPU
+    if batched:
+        monkeypatch.setattr(F, '_one_bucket', bool)  # a non-empty list
     finite = [torch.ones(3), torch.zeros(2, 2), torch.empty(0)]
     assert F.all_finite(finite) and F.all_finite([torch.empty(0)])
     for bad in (float('nan'), float('inf'), -float('inf')):
         assert not F.all_finite([*finite, torch.tensor([1.0, bad])])
+    grads = [torch.randn(2, 3), torch.tensor([float('nan'), 1.0]), torch.empty(0)]
+    for ok, expected in ((True, grads), (False, [torch.zeros_like(g) for g in grads])):
+        masked = F.zero_unless(torch.tensor(ok), grads)
+        for m, e in zip(masked, expected):
+            assert m.shape == e.shape and torch.equal(m.nan_to_num(7.0), e.nan_to_num(7.0))
+
+
+def test_all_finite_and_ordered_sum():
+    from pytorch_optimizer.base import functional as F
+
     assert F.all_finite([torch.full((2,), 6e4, dtype=torch.float16), torch.ones(2, dtype=torch.float64)])
     # mixed dtypes: each partial is cast to the requested dtype before the sum (exactly, as a loop would)
     partials = [torch.tensor(0.1, dtype=torch.float64), torch.tensor(1.5, dtype=torch.bfloat16), torch.tensor(3e-8)]

@@ -276,7 +276,19 @@ def zero_unless(ok: Tensor, grads: list[Tensor]) -> list[Tensor]:
     flag = host_flag(ok)
     if flag is not None:
         return list(grads) if flag else [torch.zeros_like(g) for g in grads]
+    if _one_bucket(grads):  # one flat masked copy: two launches instead of one ``where`` per tensor
+        flat = torch.cat([g.reshape(-1) for g in grads]).masked_fill_(~ok, 0.0)
+        return [v.view_as(g) for v, g in zip(flat.split([g.numel() for g in grads]), grads)]
     return [torch.where(ok, g, 0.0) for g in grads]
+
+
+def _one_bucket(tensors: list[Tensor]) -> bool:
+    """Whether ``tensors`` are plain tensors of one CUDA device and dtype, outside compiled code (where
+    per-tensor ops fuse anyway): the case for which a batched form replaces a loop over tensors."""
+    if not tensors or torch.compiler.is_compiling() or tensors[0].device.type != 'cuda' or is_dtensor(tensors[0]):
+        return False
+    device, dtype = tensors[0].device, tensors[0].dtype
+    return all(t.device == device and t.dtype == dtype for t in tensors)
 
 
 def max_abs(tensors: list[Tensor]) -> list[Tensor]:
@@ -294,8 +306,12 @@ def max_abs(tensors: list[Tensor]) -> list[Tensor]:
 
 def all_finite(tensors: list[Tensor]) -> Tensor:
     """0-d bool tensor: every entry of every tensor is finite (no overflow, no host sync): NaN reaches both
-    the minimum and the maximum of a tensor, and an infinity is one of them."""
-    extremes = [v for t in tensors if t.numel() for v in torch.aminmax(t)]
+    the minimum and the maximum of a tensor, and an infinity is one of them. On CUDA the per-tensor max-norms
+    of one ``_foreach_norm`` launch (NaN-propagating there, no overflow) replace them."""
+    nonempty = [t for t in tensors if t.numel()]  # the inf-norm of an empty tensor is an error on CPU
+    if _one_bucket(nonempty):
+        return torch.isfinite(torch.stack(torch._foreach_norm(nonempty, math.inf))).all()
+    extremes = [v for t in nonempty for v in torch.aminmax(t)]
     if not extremes:
         return torch.ones((), dtype=torch.bool, device=tensors[0].device if tensors else None)
     try:  # one device: a per-value .to() would cost ~0.5 us each
