@@ -284,8 +284,11 @@ def zero_unless(ok: Tensor, grads: list[Tensor]) -> list[Tensor]:
 
 def _one_bucket(tensors: list[Tensor]) -> bool:
     """Whether ``tensors`` are plain tensors of one CUDA device and dtype, outside compiled code (where
-    per-tensor ops fuse anyway): the case for which a batched form replaces a loop over tensors."""
-    if not tensors or torch.compiler.is_compiling() or tensors[0].device.type != 'cuda' or is_dtensor(tensors[0]):
+    per-tensor ops fuse anyway): the case for which a batched form replaces a loop over tensors. (The meta
+    device counts as CUDA: ``benchmarks.launch_count`` runs the CUDA code path there.)"""
+    if not tensors or torch.compiler.is_compiling() or is_dtensor(tensors[0]):
+        return False
+    if tensors[0].device.type not in ('cuda', 'meta'):
         return False
     device, dtype = tensors[0].device, tensors[0].dtype
     return all(t.device == device and t.dtype == dtype for t in tensors)
