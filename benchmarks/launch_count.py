@@ -43,8 +43,8 @@ class Count(TorchDispatchMode):
             return None if name.endswith('_') else [torch.empty_like(t) for t in args[0]]
 
 
-def count(key: str) -> collections.Counter:
-    """aten ops of one default step of ``key`` (after three warm-up steps) on the meta device."""
+def count(key: str, **options) -> collections.Counter:
+    """aten ops of one step of ``key`` with ``options`` (after three warm-up steps) on the meta device."""
     import pytorch_optimizer as po
 
     params = [torch.nn.Parameter(torch.zeros(s, device='meta')) for s in WORKLOADS['small']]
@@ -52,7 +52,7 @@ def count(key: str) -> collections.Counter:
         p.grad = torch.zeros(p.shape, device='meta')
     factory = po.load_optimizer(key)
     kwargs = {'num_iterations': 1000} if 'num_iterations' in inspect.signature(factory).parameters else {}
-    opt = factory(params, **kwargs)
+    opt = factory(params, **kwargs, **options)
     with Count():  # warm-up through the mode too (see Count)
         for _ in range(3):
             opt.step()

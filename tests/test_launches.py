@@ -1,0 +1,32 @@
+"""Off CPU, an update's kernel launches must not scale with the number of tensors.
+
+On CUDA each op called from Python costs ~5-20 us of host time, so a Python loop over 200 tensors turns a
+0.8 ms step into tens of ms (measured on an H100). ``benchmarks.launch_count`` runs a step on the meta
+device, which takes the same code path as CUDA, and counts the ops: no GPU needed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.launch_count import NO_LAUNCH, count
+from pytorch_optimizer.base.optimizer import signature_defaults
+from pytorch_optimizer.registry import OPTIMIZERS
+
+ELEMENTWISE = sorted(k for k, e in OPTIMIZERS.entries.items() if not e.external and e.cls.elementwise)
+
+
+def launches(key: str, **options) -> int:
+    return sum(n for name, n in count(key, **options).items() if name not in NO_LAUNCH)
+
+
+@pytest.mark.parametrize('key', ELEMENTWISE)
+def test_an_elementwise_update_launches_a_constant_number_of_kernels(key):
+    cls = OPTIMIZERS.entry(key).cls
+    defaults = signature_defaults(cls)  # flags that make the update non-elementwise (Ranger's use_gc) off
+    options = {flag: False for flag in cls.non_elementwise_flags if defaults.get(flag)}
+    assert launches(key, **options) <= 50, f'{key}: a loop over the 200 tensors off CPU'
+
+
+def test_a_loop_over_tensors_is_seen():
+    assert launches('ranger') > 200  # gradient centralization: one mean and one subtraction per matrix
