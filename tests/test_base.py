@@ -146,6 +146,23 @@ def test_all_finite_and_zero_unless(batched, monkeypatch):
             assert m.shape == e.shape and torch.equal(m.nan_to_num(7.0), e.nan_to_num(7.0))
 
 
+@pytest.mark.parametrize('batched', [False, True], ids=['per-tensor', 'one-bucket'])
+def test_snapshot_and_undo_unless(batched, monkeypatch):
+    from pytorch_optimizer.base import functional as F
+
+    if batched:
+        monkeypatch.setattr(F, '_one_bucket', bool)
+    for ok in (True, False):
+        tensors = [torch.randn(2, 3), torch.randn(4), torch.randn(3, 1).t()]
+        original = [t.clone() for t in tensors]
+        before = F.snapshot(tensors)
+        assert isinstance(before, torch.Tensor) == batched
+        torch._foreach_mul_(tensors, 2.0)
+        F.undo_unless_(tensors, before, torch.tensor(ok))
+        for t, o in zip(tensors, original):
+            assert torch.equal(t, o * 2.0 if ok else o)
+
+
 def test_all_finite_and_ordered_sum():
     from pytorch_optimizer.base import functional as F
 

@@ -206,7 +206,14 @@ def cpu_scalar(value: float, ref: Tensor) -> float | Tensor:
 
 def dots(xs: list[Tensor], ys: list[Tensor]) -> list[Tensor]:
     """Per-tensor dot products :math:`\\sum x y` as 0-d tensors: one pass and no temporary (``torch.dot``
-    of the flattened tensors), or a product and a sum for a ``DTensor``."""
+    of the flattened tensors), or a product and a sum for a ``DTensor``. On a float32/float64 CUDA bucket,
+    five foreach launches for the whole list instead of one per tensor:
+    :math:`\\sum xy = \\lVert xy \\rVert_1 - 2 \\lVert \\min(xy, 0) \\rVert_1` (a plain sum's error bound)."""
+    if _one_bucket(xs) and xs[0].dtype in (torch.float32, torch.float64):
+        prods = torch._foreach_mul(xs, ys)
+        l1 = torch._foreach_norm(prods, 1)
+        torch._foreach_clamp_max_(prods, 0.0)
+        return list(torch._foreach_sub(l1, torch._foreach_norm(prods, 1), alpha=2.0))
     return [(x * y).sum() if is_dtensor(x) else torch.dot(x.reshape(-1), y.reshape(-1)) for x, y in zip(xs, ys)]
 
 
@@ -345,13 +352,26 @@ def group_scalars(group: dict, ref: Tensor, **initial: float) -> list[Tensor]:
     return out
 
 
-def undo_unless_(tensors: list[Tensor], before: list[Tensor], ok: Tensor) -> None:
-    r"""Put back ``before`` wherever the 0-d bool ``ok`` is False, in place and without a host sync.
+def snapshot(tensors: list[Tensor]) -> Tensor | list[Tensor]:
+    """A copy of ``tensors`` for :func:`undo_unless_`: one flat tensor on a CUDA bucket (one launch, not
+    one per tensor), else per-tensor clones (CPU, mixed dtypes, a DTensor, or compiled code, where
+    inductor fuses them into the update)."""
+    return torch.cat([t.reshape(-1) for t in tensors]) if _one_bucket(tensors) else [t.clone() for t in tensors]
 
-    Optimizers with ``global_statistics`` snapshot ``before = [t.clone() for t in tensors]`` (parameters
-    and state), update in place, then call this: a non-finite group statistic skips the whole update and
-    leaves parameters and state exactly as they were, so training recovers at the next finite step.
+
+def undo_unless_(tensors: list[Tensor], before: Tensor | list[Tensor], ok: Tensor) -> None:
+    r"""Put back ``before`` (from :func:`snapshot`) wherever the 0-d bool ``ok`` is False, in place and
+    without a host sync.
+
+    Optimizers with ``global_statistics`` take ``before = snapshot(tensors)`` (parameters and state),
+    update in place, then call this: a non-finite group statistic skips the whole update and leaves
+    parameters and state exactly as they were, so training recovers at the next finite step. A flat
+    snapshot is selected in one pass and copied back in one launch.
     """
+    if isinstance(before, Tensor):
+        torch.where(ok, torch.cat([t.reshape(-1) for t in tensors]), before, out=before)
+        copy_(tensors, [v.view_as(t) for v, t in zip(before.split([t.numel() for t in tensors]), tensors)])
+        return
     for t, b in zip(tensors, before):
         t.copy_(torch.where(ok, t, b))
 

@@ -338,6 +338,20 @@ class BaseOptimizer(Optimizer):
             return [torch.empty_like(t) for t in tensors]
         return F.scratch(self.__dict__.setdefault('_scratch_buffers', {}), tensors, slot)
 
+    def into(self, out: str | list[Tensor], op: Callable[..., Tensor], *lists: list[Tensor], **kwargs) -> list[Tensor]:
+        """``op`` (a torch function with an ``out=`` form and a ``torch._foreach_`` twin, e.g. ``torch.sub``)
+        of each tensor of ``lists``: on CPU per tensor into ``out`` (a list, or a :meth:`scratch` slot:
+        buffers reused between steps, so no page faults), elsewhere one ``_foreach`` launch for the list
+        (not one per tensor), copied into ``out`` when it is a list."""
+        if lists[0][0].device.type == 'cpu':
+            buffers = self.scratch(lists[0], out) if isinstance(out, str) else out
+            return [op(*args, out=o, **kwargs) for o, *args in zip(buffers, *lists)]
+        result = list(getattr(torch, f'_foreach_{op.__name__}')(*lists, **kwargs))
+        if isinstance(out, str):
+            return result
+        F.copy_(out, result)
+        return out
+
     def scratch_nbytes(self) -> int:
         """Bytes held by :meth:`scratch` buffers (memory outside the state that persists between steps)."""
         buffers = self.__dict__.get('_scratch_buffers', {})
