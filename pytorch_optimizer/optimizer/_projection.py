@@ -45,32 +45,41 @@ def _below(dot: float, x_norm: float, y_norm: float, bound: float, eps: float) -
     return abs(dot) < bound * max(x_norm, eps) * max(y_norm, eps)
 
 
+def _stack_limit(p: Tensor) -> int:
+    """Same-shaped matrices projected together: one off CPU up to ``STACK_NUMEL`` elements per stack (a
+    fixed number of launches per stack, not ~45 per matrix; the stack is a transient copy); one on CPU,
+    where launches are cheap and a copy is not."""
+    return 1 if p.device.type == 'cpu' else max(1, STACK_NUMEL // max(p.numel(), 1))
+
+
+STACK_NUMEL = 1 << 22
+
+
 def _projection(p: Tensor, grad: Tensor, update: Tensor, delta: float, wd_ratio: float, eps: float):
-    """The radial part of ``update`` where ``p`` looks scale-invariant, without a host sync.
+    """The radial part of ``update`` where ``p`` looks scale-invariant, for ``n`` stacked same-shaped matrices
+    (``(n, rows, ...)``), without a host sync.
 
     The channel view (rows = output channels) is tried first, then the whole layer. Both radial parts are
     ``p`` times a per-row coefficient, so one pass of row reductions (g.p, g.g, p.p, p.u) serves both views;
-    the conditions are 0-d tensors applied with ``torch.where``. Returns the coefficient ``coef`` (0 where
-    nothing is projected; the projected update is ``update - coef * p``), shaped to broadcast against ``p``,
-    and the weight-decay ratio (``wd_ratio`` where projected, else 1) as a 0-d tensor.
+    the conditions are tensors applied with ``torch.where``. Returns the coefficient ``coef`` (0 where
+    nothing is projected; the projected update is ``update - coef * p``) and the weight-decay ratio
+    (``wd_ratio`` where projected, else 1), both shaped to broadcast against ``p``.
     """
-    rows = p.shape[0]
-    p2, g2, u2 = p.reshape(rows, -1), grad.reshape(rows, -1), update.reshape(rows, -1)
-    gp, pu = torch.linalg.vecdot(g2, p2, dim=1), torch.linalg.vecdot(p2, u2, dim=1)
-    g_norm, p_norm = torch.linalg.vector_norm(g2, dim=1), torch.linalg.vector_norm(p2, dim=1)
+    n, rows = p.shape[:2]
+    p2, g2, u2 = p.reshape(n, rows, -1), grad.reshape(n, rows, -1), update.reshape(n, rows, -1)
+    gp, pu = torch.linalg.vecdot(g2, p2, dim=2), torch.linalg.vecdot(p2, u2, dim=2)
+    g_norm, p_norm = torch.linalg.vector_norm(g2, dim=2), torch.linalg.vector_norm(p2, dim=2)
     gg, pp = g_norm.square(), p_norm.square()
     # cosine similarity as torch.nn.functional.cosine_similarity: x.y / (max(|x|, eps) max(|y|, eps))
-    channel_cos = (gp / (g_norm.clamp_min(eps) * p_norm.clamp_min(eps))).abs().max()
-    layer_p_norm = pp.sum().sqrt()
-    layer_cos = (gp.sum() / (gg.sum().sqrt().clamp_min(eps) * layer_p_norm.clamp_min(eps))).abs()
-    channel = channel_cos < delta / math.sqrt(p2.shape[1])
-    layer = ~channel & (layer_cos < delta / math.sqrt(p.numel()))
-    zero = torch.zeros((), dtype=p.dtype, device=p.device)
-    coef = torch.where(
-        channel, pu / (p_norm + eps) ** 2, torch.where(layer, pu.sum() / (layer_p_norm + eps) ** 2, zero)
-    )
-    ratio = torch.where(channel | layer, p.new_tensor(wd_ratio), p.new_tensor(1.0))
-    return coef.reshape((rows,) + (1,) * (p.dim() - 1)), ratio
+    channel_cos = (gp / (g_norm.clamp_min(eps) * p_norm.clamp_min(eps))).abs().amax(dim=1, keepdim=True)
+    layer_p_norm, gp_sum = pp.sum(dim=1, keepdim=True).sqrt(), gp.sum(dim=1, keepdim=True)
+    layer_cos = (gp_sum / (gg.sum(dim=1, keepdim=True).sqrt().clamp_min(eps) * layer_p_norm.clamp_min(eps))).abs()
+    channel = channel_cos < delta / math.sqrt(p2.shape[2])
+    layer = ~channel & (layer_cos < delta / math.sqrt(p[0].numel()))
+    layer_coef = pu.sum(dim=1, keepdim=True) / (layer_p_norm + eps) ** 2
+    coef = torch.where(channel, pu / (p_norm + eps) ** 2, torch.where(layer, layer_coef, 0.0))
+    ratio = torch.full_like(layer_cos, wd_ratio).where(channel | layer, 1.0)  # p's dtype (a float gives float32)
+    return coef.reshape((n, rows) + (1,) * (p.dim() - 2)), ratio.reshape((n,) + (1,) * (p.dim() - 1))
 
 
 def _decay_and_project_(params, grads, updates, views, group, alpha, decay) -> None:
@@ -78,16 +87,24 @@ def _decay_and_project_(params, grads, updates, views, group, alpha, decay) -> N
     so that the caller's :math:`p - \alpha u` is the decayed parameter minus the projected update
     :math:`\alpha (u - c\,p)` (:math:`c\,p` the radial part of :math:`u` on the view of :func:`_views`, :math:`\nu`
     the decay ratio). ``updates`` are read where a view projects, never written."""
-    plain = []
+    plain, tests = [], {}
     for p, g, u, view in zip(params, grads, updates, views):
         if view == 'layer':  # the coefficient of the layer view, one flat dot product
             flat = p.reshape(-1)
             coef = torch.dot(flat, u.reshape(-1)) / (torch.linalg.vector_norm(flat) + group['eps']) ** 2
             p.mul_(1.0 - decay * group['wd_ratio'] + alpha * coef)
         elif view:
-            coef, ratio = _projection(p, g, u, group['delta'], group['wd_ratio'], group['eps'])
-            p.mul_(1.0 - decay * ratio + alpha * coef)
+            tests.setdefault(p.shape, []).append((p, g, u))
         else:
             plain.append(p)
+    for members in tests.values():
+        size = _stack_limit(members[0][0])
+        for chunk in (members[i : i + size] for i in range(0, len(members), size)):
+            # one matrix: views (the in-place product reaches p); several: stacked copies, copied back
+            ps, gs, us = (x[0].unsqueeze(0) for x in zip(*chunk)) if len(chunk) == 1 else map(torch.stack, zip(*chunk))
+            coef, ratio = _projection(ps, gs, us, group['delta'], group['wd_ratio'], group['eps'])
+            ps.mul_(1.0 - decay * ratio + alpha * coef)
+            if len(chunk) > 1:
+                F.copy_([m[0] for m in chunk], list(ps.unbind()))
     if decay != 0.0 and plain:
         torch._foreach_mul_(plain, 1.0 - decay)

@@ -115,14 +115,19 @@ class AdamP(BaseOptimizer):
         s = math.sqrt(self.bias_correction(beta2, step))
         step_size = s * (lr if group['adam_debias'] else lr / self.bias_correction(beta1, step))
         decay = (1.0 if group['fixed_decay'] else lr) * wd if group['weight_decouple'] else 0.0
-        denom = self.scratch(exp_avg_sq, 'denom')
-        for v, d in zip(exp_avg_sq, denom):
-            torch.sqrt(v, out=d)
+        if on_cpu := params[0].device.type == 'cpu':  # per tensor into reused buffers (fresh ones page-fault)
+            denom = [torch.sqrt(v, out=d) for v, d in zip(exp_avg_sq, self.scratch(exp_avg_sq, 'denom'))]
+        else:  # one launch for the batch
+            denom = torch._foreach_sqrt(exp_avg_sq)
         torch._foreach_add_(denom, s * eps)
         views = _views(params, grads, group['delta'], eps)
         projected = [i for i, view in enumerate(views) if view]
-        updates = list(numer)  # the update m / denom, written out where it is projected
-        for i, u in zip(projected, self.scratch([numer[i] for i in projected], 'update')):
-            updates[i] = torch.div(numer[i], denom[i], out=u)
+        nums, dens = [numer[i] for i in projected], [denom[i] for i in projected]
+        if on_cpu or not projected:
+            nums = [torch.div(n, d, out=u) for n, d, u in zip(nums, dens, self.scratch(nums, 'update'))]
+        else:
+            nums = torch._foreach_div(nums, dens)
+        quotients = iter(nums)  # the update m / denom, written out where it is projected
+        updates = [next(quotients) if view else n for n, view in zip(numer, views)]
         _decay_and_project_(params, grads, updates, views, group, step_size, decay)
         torch._foreach_addcdiv_(params, numer, denom, value=-step_size)

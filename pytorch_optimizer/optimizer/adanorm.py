@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_scales, add_scaled_, cautious_
+from pytorch_optimizer.base.functional import cautious_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -84,10 +84,14 @@ class AdaNorm(BaseOptimizer):
         beta1, beta2 = group['betas']
         step = group['step']
         grads = self.apply_weight_decay(group, params, grads)
-        # m = beta1 m + (1 - beta1) s_t with s_t = scale * g: the scale joins the add (no corrected copy)
-        scales = torch._foreach_mul(adanorm_scales(grads, exp_grad_norm, group['r']), 1.0 - beta1)
+        # m = beta1 m + (1 - beta1) s_t with s_t = scale * g: the scale joins the add (no corrected copy); the
+        # scales of functional.adanorm_scales, computed on stacked norms (a few kernels, not a few per tensor)
+        norms = torch._foreach_norm(grads)
+        torch._foreach_lerp_(exp_grad_norm, norms, 1.0 - group['r'])
+        e, n = torch.stack(exp_grad_norm), torch.stack(norms)
+        scales = torch.where(e > n, e / torch.where(n > 0, n, 1.0), 1.0) * (1.0 - beta1)  # 0 * e for a zero g
         torch._foreach_mul_(exp_avg, beta1)
-        add_scaled_(exp_avg, grads, scales)
+        torch._foreach_addcmul_(exp_avg, grads, list(scales.unbind()))
         torch._foreach_mul_(exp_avg_sq, beta2)
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
         if group['ams_bound']:

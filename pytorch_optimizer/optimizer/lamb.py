@@ -134,12 +134,16 @@ class Lamb(BaseOptimizer):
             if r_t == 0.0:
                 return
             c *= r_t
-        q = self.scratch(params, 'update')
+        q = self.scratch(params, 'update') if (on_cpu := params[0].device.type == 'cpu') or not adaptive else None
         if adaptive:  # m / (sqrt(v / bc2) + eps) = sqrt(bc2) * m / (sqrt(v) + eps * sqrt(bc2))
             bc2_sqrt = math.sqrt(self.bias_correction(beta2, step))
             eps, c = F.cpu_scalar(group['eps'] * bc2_sqrt, params[0]), c * bc2_sqrt
-            for m, v, d in zip(exp_avg, exp_avg_sq, q):
-                torch.div(m, torch.sqrt(v, out=d).add_(eps), out=d)
+            if on_cpu:  # per tensor in one reused buffer, while it is in cache
+                for m, v, d in zip(exp_avg, exp_avg_sq, q):
+                    torch.div(m, torch.sqrt(v, out=d).add_(eps), out=d)
+            else:  # three launches for the whole batch
+                torch._foreach_add_(denom := torch._foreach_sqrt(exp_avg_sq), eps)
+                q = torch._foreach_div(exp_avg, denom)
         else:
             F.copy_(q, exp_avg)
         if group['weight_decouple'] and wd > 0.0:

@@ -60,3 +60,38 @@ def test_layer_view_projection_matches_reference(masked, monkeypatch):
     if masked:  # the accelerator path (a mask, no host read)
         monkeypatch.setattr(torch.compiler, 'is_compiling', lambda: True)
     layer_orthogonal_run(AdamP, adamp_step, {'lr': 1e-2, 'betas': (0.9, 0.999), 'eps': 1e-8, 'weight_decay': 0.1})
+
+
+@pytest.mark.parametrize('cls', ['AdamP', 'SGDP'])
+@pytest.mark.parametrize('delta', [2.0, 0.1, 1e-4])
+def test_stacked_projection_matches_per_matrix(cls, delta, monkeypatch):
+    """Off CPU same-shaped matrices are projected as one stack: forced here on CPU (every matrix takes the
+    masked test, as off CPU), against one matrix at a time."""
+    import importlib
+
+    import pytorch_optimizer as po
+    from pytorch_optimizer.optimizer import _projection
+
+    module = importlib.import_module(f'pytorch_optimizer.optimizer.{cls.lower()}')
+    views = _projection._views
+    monkeypatch.setattr(
+        module, '_views', lambda ps, *a: ['test' if p.dim() > 1 else v for p, v in zip(ps, views(ps, *a))]
+    )
+    shapes = [(5, 4)] * 4 + [(3, 2, 2)] * 3 + [(7,)]
+    gen = torch.Generator().manual_seed(0)
+    init = [torch.randn(s, generator=gen, dtype=torch.float64) for s in shapes]
+    grads = [[torch.randn(s, generator=gen, dtype=torch.float64) for s in shapes] for _ in range(6)]
+    results = []
+    for limit in (1, 3):
+        monkeypatch.setattr(_projection, '_stack_limit', lambda p, limit=limit: limit)
+        params = [torch.nn.Parameter(x.clone()) for x in init]
+        opt = getattr(po, cls)(
+            params, lr=1e-2, delta=delta, weight_decay=0.1, **({'momentum': 0.9} if cls == 'SGDP' else {})
+        )
+        for step in grads:
+            for p, g in zip(params, step):
+                p.grad = g.clone()
+            opt.step()
+        results.append(params)
+    for a, b in zip(*results):
+        torch.testing.assert_close(a, b, rtol=1e-13, atol=1e-15)
