@@ -101,7 +101,9 @@ class Adai(BaseOptimizer):
             grads[:] = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
         # the group sum of the next v from reductions only: the state is updated once the step is known to be finite
         exp_avg_sq, dtype = [s['exp_avg_sq'] for s in states], grads[0].dtype
-        sum_v, sum_g2 = F.ordered_sum([v.sum() for v in exp_avg_sq], dtype), F.ordered_sum(F.dots(grads, grads), dtype)
+        cpu = params[0].device.type == 'cpu'  # else foreach reductions: a launch each (v >= 0: its sum is its 1-norm)
+        sum_v = F.ordered_sum([v.sum() for v in exp_avg_sq] if cpu else torch._foreach_norm(exp_avg_sq, 1), dtype)
+        sum_g2 = F.ordered_sum(F.dots(grads, grads), dtype) if cpu else F.global_norm(grads).to(dtype).square()
         mean = (beta2 * sum_v + (1.0 - beta2) * sum_g2) / (bias_correction2 * sum(v.numel() for v in exp_avg_sq))
         finite = torch.isfinite(mean)
         return {
@@ -117,22 +119,28 @@ class Adai(BaseOptimizer):
         if flag is False:
             return
         beta0, beta2 = group['betas']
-        d, eps = group['dampening'], group['eps']
-        before = [t.clone() for t in params + exp_avg + exp_avg_sq + beta1_prod] if flag is None else []
+        d, eps, tensors = group['dampening'], group['eps'], params + exp_avg + exp_avg_sq + beta1_prod
+        before = F.snapshot(tensors) if flag is None else None  # to undo a non-finite step without a host sync
         if group['weight_decouple'] or group['stable_weight_decay']:
             F.apply_weight_decay(params, grads, lr, group['weight_decay'], True, group['fixed_decay'])
         torch._foreach_mul_(exp_avg_sq, F.cpu_scalar(beta2, params[0]))
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
         scale = scale.to(params[0].dtype)
         one, coef = torch.ones_like(scale), -beta0 / scale
-        beta1, weight = self.scratch(exp_avg_sq, 'beta1'), self.scratch(exp_avg_sq, 'weight')  # beta1, 1 - beta1
-        for v, b, w in zip(exp_avg_sq, beta1, weight):
-            if d == 1.0:
-                torch.mul(v, coef, out=b)
-            else:
-                torch.div(v, scale, out=b).pow_(1.0 / (3.0 - 2.0 * d)).mul_(-beta0)
-            b.add_(one).clamp_(0.0, 1.0 - eps)  # one: a 0-d tensor (a Python scalar is wrapped on every call)
-            torch.sub(one, b, out=w)
+        if params[0].device.type == 'cpu' and d == 1.0:  # per tensor into buffers reused between steps
+            beta1, weight = self.scratch(exp_avg_sq, 'beta1'), self.scratch(exp_avg_sq, 'weight')  # beta1, 1 - beta1
+            for v, b, w in zip(exp_avg_sq, beta1, weight):
+                torch.mul(v, coef, out=b).add_(one).clamp_(0.0, 1.0 - eps)  # one: 0-d (a Python scalar is wrapped)
+                torch.sub(one, b, out=w)
+        else:  # foreach ops: a launch each for the batch
+            beta1 = torch._foreach_mul(exp_avg_sq, coef) if d == 1.0 else torch._foreach_div(exp_avg_sq, scale)
+            if d != 1.0:
+                torch._foreach_pow_(beta1, 1.0 / (3.0 - 2.0 * d))
+                torch._foreach_mul_(beta1, -beta0)
+            torch._foreach_add_(beta1, 1.0)
+            torch._foreach_clamp_min_(beta1, 0.0)
+            torch._foreach_clamp_max_(beta1, 1.0 - eps)
+            weight = torch._foreach_add(torch._foreach_neg(beta1), 1.0)
         torch._foreach_mul_(beta1_prod, beta1)
         if d == 1.0:  # beta1 m + (1 - beta1) g in one pass
             torch._foreach_lerp_(exp_avg, grads, weight)
@@ -140,11 +148,10 @@ class Adai(BaseOptimizer):
             torch._foreach_pow_(weight, d)
             torch._foreach_mul_(exp_avg, beta1)
             torch._foreach_addcmul_(exp_avg, weight, grads)
-        for q, w in zip(beta1_prod, weight):
-            torch.sub(one, q, out=w)
-            # 1 - q > 0 unless 1 - eps may round to 1 (bf16, tiny eps): q = 1 has m = 0, and 0 / tiny = 0, not 0 / 0
-            if eps < torch.finfo(w.dtype).eps:
-                w.clamp_min_(torch.finfo(w.dtype).tiny)
-        F.addcdiv_scaled_(params, exp_avg, weight, -step_size)
-        if flag is None:  # a mask where the flag stays on the device
-            F.undo_unless_(params + exp_avg + exp_avg_sq + beta1_prod, before, finite)
+        # m / (1 - q) = -m / (q - 1), clamped where 1 - eps may round to 1 (bf16): q = 1 has m = 0, and 0 / -tiny = 0
+        denom = torch._foreach_add(beta1_prod, -1.0)
+        if eps < torch.finfo(params[0].dtype).eps:
+            torch._foreach_clamp_max_(denom, -torch.finfo(params[0].dtype).tiny)
+        F.addcdiv_scaled_(params, exp_avg, denom, step_size)
+        if flag is None:
+            F.undo_unless_(tensors, before, finite)

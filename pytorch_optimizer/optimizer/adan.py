@@ -121,7 +121,7 @@ class Adan(BaseOptimizer):
         masked = finite is not None and flag is None  # elsewhere (and compiled) it is undone by a mask
         if masked:
             tensors = [t for key in self.state_keys_for(group) for t in states[key]]
-            before = [t.clone() for t in params + tensors]
+            before = F.snapshot(params + tensors)
         if group['use_gc']:
             grads = F.centralize_gradients(grads)
         if first:

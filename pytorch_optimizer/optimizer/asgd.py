@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import copy_, host_flag
+from pytorch_optimizer.base.functional import copy_, host_flag, is_dtensor
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_non_negative, check_positive, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -103,11 +103,14 @@ class ASGD(BaseOptimizer):
                 state['prev_param'] = p.clone()
                 state['prev_grad'] = torch.nan_to_num(g, nan=0.0, posinf=0.0, neginf=0.0)
         dtype = torch.float64 if all(p.dtype == torch.float64 for p in params) else torch.float32
-        dx_parts, dg_parts = [], []
-        # cache-sized pieces: the differences go to one buffer, reused between steps, that never leaves the cache
-        for xs, gs, prev in self._cache_chunks(params, grads, states, self.state_keys):
-            dx_parts += [self._distance(x, y) for x, y in zip(xs, prev['prev_param'])]
-            dg_parts += [self._distance(g, y) for g, y in zip(gs, prev['prev_grad'])]
+        if params[0].device.type != 'cpu' and not is_dtensor(params[0]):  # foreach: a launch per op, not per tensor
+            dx_parts = torch._foreach_norm(torch._foreach_sub(params, [s['prev_param'] for s in states]))
+            dg_parts = torch._foreach_norm(torch._foreach_sub(grads, [s['prev_grad'] for s in states]))
+        else:  # cache-sized pieces: the differences go to one buffer, reused between steps, that stays in cache
+            dx_parts, dg_parts = [], []
+            for xs, gs, prev in self._cache_chunks(params, grads, states, self.state_keys):
+                dx_parts += [self._distance(x, y) for x, y in zip(xs, prev['prev_param'])]
+                dg_parts += [self._distance(g, y) for g, y in zip(gs, prev['prev_grad'])]
         dx, dg = _norm(dx_parts, dtype, params[0].device), _norm(dg_parts, dtype, params[0].device)
         finite = torch.isfinite(dx) & torch.isfinite(dg)
         if 'adaptive_lr' not in group:
@@ -148,12 +151,14 @@ class ASGD(BaseOptimizer):
                     x.addcmul_(g, neg_lam)
             return
         finite = group['last_step_finite'].to(params[0].device)
-        for x, g, px, pg in zip(params, grads, prev_param, prev_grad):
-            px.copy_(torch.where(finite, x, px))
-            pg.copy_(torch.where(finite, g, pg))
+        for dst, src in ((prev_param, params), (prev_grad, grads)):  # (x, g) where finite, without a host sync
+            if is_dtensor(dst[0]):  # a sharded tensor is not flattened
+                copy_(dst, [torch.where(finite, s, d) for s, d in zip(src, dst)])
+                continue
+            flat = torch.cat([d.reshape(-1) for d in dst])  # else one select over the batch, not one per tensor
+            torch.where(finite, torch.cat([s.reshape(-1) for s in src]), flat, out=flat)
+            copy_(dst, [v.view_as(d) for v, d in zip(flat.split([d.numel() for d in dst]), dst)])
         if decay:
             factor = torch.as_tensor(factor, dtype=lam.dtype, device=lam.device)
             torch._foreach_mul_(params, torch.where(finite, factor, 1.0))
-        update = [torch.where(finite, g, 0.0) for g in grads]
-        torch._foreach_mul_(update, -lam)
-        torch._foreach_add_(params, update)
+        torch._foreach_add_(params, torch._foreach_mul(prev_grad, torch.where(finite, -lam, 0.0)))  # g_k, finite

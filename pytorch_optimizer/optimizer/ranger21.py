@@ -147,8 +147,7 @@ class Ranger21(BaseOptimizer):
     schedule = staticmethod(parts.schedule)
 
     def _prepare(self, group, params, grads, states):
-        # the preprocessed gradients, kept for the whole group (the variance mean below is group-wide), are
-        # written into buffers reused between steps: p.grad is untouched
+        # gradients preprocessed for the whole group (the variance mean is group-wide) into reused buffers, not p.grad
         grads[:] = parts.preprocess_gradients(group, params, grads, self.scratch(grads, 'processed'))
         mean = parts.mean_variance(group, params, grads, [s['variance_ma'] for s in states])
         return {'variance_mean': mean, 'finite': torch.isfinite(mean)}
@@ -157,34 +156,31 @@ class Ranger21(BaseOptimizer):
         self, group, params, grads, grad_ma, neg_grad_ma, variance_ma, max_variance_ma, lookahead_params,
         variance_mean, finite,
     ):  # fmt: skip
-        beta1, beta2 = group['betas']
-        beta0, step, eps = group['beta0'], group['step'], group['eps']
+        (beta1, beta2), beta0, step, eps = group['betas'], group['beta0'], group['step'], group['eps']
         tensors = params + grad_ma + neg_grad_ma + variance_ma + max_variance_ma + lookahead_params
-        flag = F.host_flag(finite)  # on CPU a non-finite step is skipped; elsewhere it is undone by a mask
+        flag, cpu = F.host_flag(finite), params[0].device.type == 'cpu'  # on CPU a non-finite step is skipped
         if flag is False:
             return
-        before = [t.clone() for t in tensors] if flag is None else []
-        lr = self.schedule(group, step)
+        before = F.snapshot(tensors) if flag is None else None  # elsewhere a non-finite step is undone by a mask
+        lr, debias = self.schedule(group, step), 1.0 if group['adam_debias'] else self.bias_correction(beta1, step)
         torch._foreach_mul_(variance_ma, beta2)
         torch._foreach_addcmul_(variance_ma, grads, grads, value=1.0 - beta2)
         torch._foreach_maximum_(max_variance_ma, variance_ma)
-        # positive-negative momentum: two EMAs updated on alternate steps
-        current, previous = (grad_ma, neg_grad_ma) if step % 2 == 1 else (neg_grad_ma, grad_ma)
+        current, previous = (grad_ma, neg_grad_ma) if step % 2 == 1 else (neg_grad_ma, grad_ma)  # PNM: EMAs in turn
         torch._foreach_lerp_(current, grads, 1.0 - beta1**2)
-        # (1 + beta0) m_t - beta0 m_{t-1} = lerp(m_t, m_{t-1}, -beta0), into a buffer reused between steps
-        update = [torch.lerp(c, p, -beta0, out=u) for c, p, u in zip(current, previous, self.scratch(current, 'u'))]
-        step_size = lr / math.hypot(1.0 + beta0, beta0)
-        if not group['adam_debias']:
-            step_size /= self.bias_correction(beta1, step)
-        denom = [torch.sqrt(v, out=g) for v, g in zip(max_variance_ma, grads)]  # the gradients' buffers are dead
+        if cpu:  # (1 + beta0) m_t - beta0 m_{t-1} = lerp(m_t, m_{t-1}, -beta0), into reused buffers (grads' are dead)
+            update = [torch.lerp(c, p, -beta0, out=u) for c, p, u in zip(current, previous, self.scratch(grads, 'u'))]
+            denom = [torch.sqrt(v, out=g) for v, g in zip(max_variance_ma, grads)]
+        else:  # a launch per op, not per tensor
+            update, denom = torch._foreach_lerp(current, previous, -beta0), torch._foreach_sqrt(max_variance_ma)
+        step_size = lr / math.hypot(1.0 + beta0, beta0) / debias
         torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta2, step)))
         torch._foreach_add_(denom, eps)
         if group['use_softplus']:
             denom = [torch.ops.aten.softplus.out(d, group['beta_softplus'], 20.0, out=d) for d in denom]
         torch._foreach_div_(update, denom)
-        # stable weight decay and norm loss, both proportional to theta_{t-1}: one multiplicative factor
-        for p, f in zip(params, parts.decay_factors(group, params, lr, variance_mean)):
-            p.mul_(f)
+        # stable weight decay and norm loss, both proportional to theta_{t-1}: one multiplicative factor per tensor
+        torch._foreach_mul_(params, parts.decay_factors(group, params, lr, variance_mean))
         torch._foreach_add_(params, update, alpha=-step_size)
         if step % group['lookahead_merge_time'] == 0:
             torch._foreach_lerp_(lookahead_params, params, group['lookahead_blending_alpha'])

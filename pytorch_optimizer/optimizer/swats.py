@@ -10,7 +10,8 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import adanorm_grads, cache_slices, is_dtensor
+from pytorch_optimizer.base import functional as F
+from pytorch_optimizer.base.functional import adanorm_grads, cache_slices, copy_, is_dtensor
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -112,13 +113,14 @@ class SWATS(BaseOptimizer):
             moments = (moment_grads, exp_avg, exp_avg_sq, max_exp_avg_sq)
             self._update_cpu(group, params, grads, moments, momentum_buffer, exp_avg2, sgd_lr, step_size)
             return
-        sgd = [(lr > 0).to(lr.dtype) for lr in sgd_lr]
+        rates = torch.stack(sgd_lr)  # per-tensor scalars as one vector: a launch per op, not per tensor
+        sgd = (rates > 0).to(rates.dtype)
         # SGD phase (Lambda = 0 and u = 0 while in the Adam phase)
         torch._foreach_mul_(momentum_buffer, beta1)
         torch._foreach_add_(momentum_buffer, grads)
-        torch._foreach_mul_(momentum_buffer, sgd)
+        torch._foreach_mul_(momentum_buffer, sgd.unbind())
         sgd_step = torch._foreach_add(grads, momentum_buffer, alpha=beta1) if group['nesterov'] else momentum_buffer
-        sgd_step = torch._foreach_mul(sgd_step, [lr * -(1.0 - beta1) for lr in sgd_lr])
+        sgd_step = torch._foreach_mul(sgd_step, (rates * -(1.0 - beta1)).unbind())
         # Adam phase
         torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)
         torch._foreach_mul_(exp_avg_sq, beta2)
@@ -129,10 +131,9 @@ class SWATS(BaseOptimizer):
         torch._foreach_add_(denom, group['eps'])
         adam_step = torch._foreach_div(exp_avg, denom)
         torch._foreach_mul_(adam_step, -step_size)
-        pg = torch.stack([(p_t * g).sum() for p_t, g in zip(adam_step, grads)])
-        pp = torch.stack([(p_t * p_t).sum() for p_t in adam_step])
-        self._switch(group, pg, pp, exp_avg2, sgd_lr, adam=torch.stack(sgd) == 0)
-        torch._foreach_mul_(adam_step, [1.0 - s for s in sgd])
+        pp = torch.stack(torch._foreach_norm(adam_step)).square()
+        self._switch(group, torch.stack(F.dots(adam_step, grads)), pp, exp_avg2, sgd_lr, adam=sgd == 0)
+        torch._foreach_mul_(adam_step, (1.0 - sgd).unbind())
         torch._foreach_add_(params, adam_step)
         torch._foreach_add_(params, sgd_step)
 
@@ -177,7 +178,4 @@ class SWATS(BaseOptimizer):
         averages = torch.where(active, beta2 * averages + (1.0 - beta2) * estimate, averages)
         corrected = averages / self.bias_correction(beta2, step)
         switch = active & (corrected > 0) & ((corrected - estimate).abs() < eps) & (step > 1)
-        rates = torch.where(switch, corrected, torch.stack(sgd_lr))
-        for j, (average, rate) in enumerate(zip(exp_avg2, sgd_lr)):
-            average.copy_(averages[j])
-            rate.copy_(rates[j])
+        copy_(exp_avg2 + sgd_lr, [*averages.unbind(), *torch.where(switch, corrected, torch.stack(sgd_lr)).unbind()])
