@@ -87,18 +87,19 @@ class DAdaptAdaGrad(BaseOptimizer):
 
     @staticmethod
     def _denominators(alphas, eps, out):
-        """``out`` := sqrt(a) + eps."""
-        for a, y in zip(alphas, out):
-            torch.sqrt(a, out=y)
+        """sqrt(a) + eps, per tensor into ``out`` (CPU's reused buffers) or, ``out`` None, by foreach ops."""
+        out = torch._foreach_sqrt(alphas) if out is None else [torch.sqrt(a, out=y) for a, y in zip(alphas, out)]
         if eps:
             torch._foreach_add_(out, eps)
+        return out
 
     @staticmethod
     def _weighted(tensors, denoms, out):
-        """Per tensor sum(x^2 / denom), leaving ``out`` := x / denom."""
-        for x, y, z in zip(tensors, denoms, out):
-            torch.div(x, y, out=z)
-        return F.dots(tensors, out)
+        """Per tensor sum(x^2 / denom) (off CPU a 1-norm: the terms are >= 0) and x / denom, as above."""
+        if out is None:
+            out = torch._foreach_div(tensors, denoms)
+            return torch._foreach_norm(torch._foreach_mul(tensors, out), 1), out
+        return F.dots(tensors, [torch.div(x, y, out=z) for x, y, z in zip(tensors, denoms, out)]), out
 
     def _prepare(self, group, params, grads, states):
         # the parameter step needs d_k only: it runs here, batch by batch, while s_k / (sqrt(a_k) + eps) is at hand
@@ -113,21 +114,20 @@ class DAdaptAdaGrad(BaseOptimizer):
         dlr = okf * d * group['lr']
         decay = 1.0 - wd * (okf if group['fixed_decay'] else dlr) if wd and group['weight_decouple'] else None
         weight = okf * (1.0 - group['momentum'])
-        # CPU, finite step, no momentum: theta_k = z_k is written directly instead of theta_{k-1} * 0 + z_k
-        assign = group['momentum'] == 0.0 and F.host_flag(ok)
-        parts = {}  # index -> (g_sq, sksq change, skl1 change)
+        assign = group['momentum'] == 0.0 and F.host_flag(ok)  # CPU, finite step, no momentum: theta_k = z_k directly
+        parts, cpu = {}, params[0].device.type == 'cpu'  # index -> (g_sq, sksq change, skl1 change)
         for idx in self._batches(group, params):
             p, g, x0 = [params[i] for i in idx], [grads[i] for i in idx], [states[i]['x0'] for i in idx]
             sk, alpha = [states[i]['sk'] for i in idx], [states[i]['alpha_k'] for i in idx]
-            denom, work = self.scratch(sk, 'denom'), self.scratch(sk, 'work')
-            self._denominators(alpha, eps, denom)
-            old_sq = self._weighted(sk, denom, work)
+            buf, scratch = (self.scratch(sk, 'denom'), self.scratch(sk, 'work')) if cpu else (None, None)
+            denom = self._denominators(alpha, eps, buf)
+            old_sq, work = self._weighted(sk, denom, scratch)
             old_l1 = F.l1_norms(sk, work)
             torch._foreach_addcmul_(alpha, g, g)
-            self._denominators(alpha, eps, denom)
-            g_sq = self._weighted(g, denom, work)
+            denom = self._denominators(alpha, eps, buf)
+            g_sq = self._weighted(g, denom, scratch)[0]
             torch._foreach_addcmul_(sk, g, [dlr] * len(g))
-            new_sq = self._weighted(sk, denom, work)  # work = s_k / (sqrt(a_k) + eps) = x0 - z_k
+            new_sq, work = self._weighted(sk, denom, scratch)  # work = s_k / (sqrt(a_k) + eps) = x0 - z_k
             if assign:
                 for x, w, y in zip(p, work, x0):
                     torch.sub(y, w, out=x)
@@ -138,7 +138,7 @@ class DAdaptAdaGrad(BaseOptimizer):
                 torch._foreach_mul_(p, 1.0 - weight)
                 torch._foreach_addcmul_(p, work, [weight] * len(p), value=-1.0)
             new_l1 = F.l1_norms(sk, work)
-            parts.update(zip(idx, zip(g_sq, map(torch.sub, new_sq, old_sq), map(torch.sub, new_l1, old_l1))))
+            parts.update(zip(idx, zip(g_sq, torch._foreach_sub(new_sq, old_sq), torch._foreach_sub(new_l1, old_l1))))
         total = [F.ordered_sum([parts[i][j] for i in range(len(params))], d.dtype) for j in range(3)]
         gsq_new, sksq_new, skl1_new = gsq + dlr * dlr * total[0], sksq + total[1], skl1 + total[2]
         d_new = torch.maximum(d, torch.minimum((sksq_new - gsq_new) / skl1_new, d * group['growth_rate']))

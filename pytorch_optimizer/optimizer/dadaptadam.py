@@ -100,15 +100,16 @@ class DAdaptAdam(BaseOptimizer):
         s_decay, s_scale = okf * sqrt_beta2 + (1.0 - okf), dlr * (1.0 - sqrt_beta2)
         m_decay, m_scale, v_decay = okf * beta1 + (1.0 - okf), dlr * (1.0 - beta1), okf * beta2 + (1.0 - okf)
         decay = 1.0 - wd * (okf if group['fixed_decay'] else dlr) if wd and group['weight_decouple'] else None
-        flag = F.host_flag(ok)  # CPU: read on the host instead of a mask pass
+        flag, cpu = F.host_flag(ok), params[0].device.type == 'cpu'  # CPU: read on the host instead of a mask pass
         dots, norms = {}, {}
         for idx in self._batches(group, params):
             p, g = [params[i] for i in idx], [grads[i] for i in idx]
             s, m, v = ([states[i][k] for i in idx] for k in ('s', 'exp_avg', 'exp_avg_sq'))
-            denom = self.scratch(g, 'denom')
-            self._denominators(v, eps, denom)
-            for x, w in zip(s, denom):
-                torch.div(x, w, out=w)
+            # temporaries per tensor into reused buffers on CPU, by foreach ops elsewhere (one launch per batch)
+            denom = self.scratch(g, 'denom') if cpu else None
+            denom = [torch.sqrt(x, out=y) for x, y in zip(v, denom)] if cpu else torch._foreach_sqrt(v)
+            torch._foreach_add_(denom, eps)
+            denom = [torch.div(x, w, out=w) for x, w in zip(s, denom)] if cpu else torch._foreach_div(s, denom)
             dots.update(zip(idx, F.dots(g, denom)))
             torch._foreach_mul_(s, s_decay)
             torch._foreach_addcmul_(s, g, [s_scale] * len(s))
@@ -119,7 +120,8 @@ class DAdaptAdam(BaseOptimizer):
             torch._foreach_addcmul_(v, g, g, value=1.0 - beta2)
             if decay is not None:
                 torch._foreach_mul_(p, decay)
-            self._denominators(v, eps, denom)
+            denom = [torch.sqrt(x, out=y) for x, y in zip(v, denom)] if cpu else torch._foreach_sqrt(v)
+            torch._foreach_add_(denom, eps)
             if flag is None:
                 addcdiv_scaled_(p, m, denom, -ok.to(m[0].dtype))
             elif flag:
@@ -131,13 +133,6 @@ class DAdaptAdam(BaseOptimizer):
         d_new = torch.maximum(d, torch.minimum(d_hat, d * group['growth_rate']))
         group['d'] = torch.where(ok & (s_l1 > 0) & torch.isfinite(d_new), d_new, d)
         group['numerator_weighted'] = torch.where(ok, numerator_new, numerator)
-
-    @staticmethod
-    def _denominators(exp_avg_sq, eps, out):
-        """``out`` := sqrt(v) + eps."""
-        for v, y in zip(exp_avg_sq, out):
-            torch.sqrt(v, out=y)
-        torch._foreach_add_(out, eps)
 
     def _update(self, group, params, grads, s, exp_avg, exp_avg_sq):
         """Nothing: the step ran in :meth:`_prepare`."""

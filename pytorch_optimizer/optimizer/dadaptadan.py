@@ -93,9 +93,8 @@ class DAdaptAdan(BaseOptimizer):
                 state['previous_grad'] = g.clone()
         # CPU: the flag is read on the host (no device to wait for): a non-finite step stops here and the
         # tensors need no masks; elsewhere the masks make it a no-op without a host sync
-        flag = F.host_flag(ok)
-        on_host = flag is not None
-        if flag is False:
+        on_host = F.host_flag(ok)  # True on CPU once the step goes on, None elsewhere
+        if on_host is False:
             return
         decays = [okf * beta + (1.0 - okf) for beta in (beta1, beta2, beta3)]
         scales = [dlr * (1.0 - beta) for beta in (beta1, beta2, beta3)]
@@ -103,26 +102,32 @@ class DAdaptAdan(BaseOptimizer):
         for idx in self._batches(group, params):
             p, g, prev = [params[i] for i in idx], [grads[i] for i in idx], [states[i]['previous_grad'] for i in idx]
             m, n, v, s = ([states[i][k] for i in idx] for k in self.state_keys[1:] + ('s',))
-            # three temporaries per tensor, in buffers reused between steps on CPU (no page faults)
-            diff, update, denom = (self.scratch(g, slot) for slot in ('diff', 'update', 'denom'))
-            for x, y, a, b in zip(g, prev, diff, update):
-                torch.add(x, torch.sub(x, y, out=a), alpha=beta2, out=b)
-            if not on_host:
+            if on_host:  # temporaries per tensor in buffers reused between steps (no page faults); else foreach ops
+                diff, update, denom = (self.scratch(g, slot) for slot in ('diff', 'update', 'denom'))
+                for x, y, a, b in zip(g, prev, diff, update):
+                    torch.add(x, torch.sub(x, y, out=a), alpha=beta2, out=b)
+            else:
+                diff = torch._foreach_sub(g, prev)
+                update = torch._foreach_add(g, diff, alpha=beta2)
                 torch._foreach_mul_(update, okf)
             for buf, decay, scale, x in zip((m, n, s), decays, scales, (g, diff, g)):
                 torch._foreach_mul_(buf, decay)
                 torch._foreach_addcmul_(buf, x, [scale] * len(x))
             torch._foreach_mul_(v, decays[2])
             torch._foreach_addcmul_(v, update, update, value=1.0 - beta3)
-            for x, y in zip(v, denom):
-                torch.sqrt(x, out=y)
+            denom = [torch.sqrt(x, out=y) for x, y in zip(v, denom)] if on_host else torch._foreach_sqrt(v)
             torch._foreach_add_(denom, eps)
-            # the temporaries are dead now: they hold g^2 / denom, s^2 / denom and |s| for the sums
-            g_sq = [torch.mul(x, x, out=y).div_(z).sum() for x, y, z in zip(g, update, denom)]
-            s_sq = [torch.mul(x, x, out=y).div_(z).sum() for x, y, z in zip(s, diff, denom)]
-            parts.update(zip(idx, zip(g_sq, s_sq, (torch.abs(x, out=y).sum() for x, y in zip(s, diff)))))
-            for x, y, z in zip(m, n, update):
-                torch.add(x, y, alpha=beta2, out=z)
+            if on_host:  # the temporaries are dead now: they hold g^2 / denom, s^2 / denom and |s| for the sums
+                g_sq = [torch.mul(x, x, out=y).div_(z).sum() for x, y, z in zip(g, update, denom)]
+                s_sq = [torch.mul(x, x, out=y).div_(z).sum() for x, y, z in zip(s, diff, denom)]
+                parts.update(zip(idx, zip(g_sq, s_sq, (torch.abs(x, out=y).sum() for x, y in zip(s, diff)))))
+                update = [torch.add(x, y, alpha=beta2, out=z) for x, y, z in zip(m, n, update)]
+            else:  # g and s in the same ops (joined lists); the sums of terms >= 0 are 1-norms
+                sq = torch._foreach_mul(g + s, g + s)
+                torch._foreach_div_(sq, denom * 2)
+                sums = torch._foreach_norm([*sq, *s], 1)
+                parts.update(zip(idx, zip(*(sums[j * len(g) : (j + 1) * len(g)] for j in range(3)))))
+                update = torch._foreach_add(m, n, alpha=beta2)
             if wd and group['weight_decouple']:
                 torch._foreach_mul_(p, 1.0 - dlr * wd)
             if on_host:

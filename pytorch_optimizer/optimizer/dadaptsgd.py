@@ -93,7 +93,7 @@ class DAdaptSGD(BaseOptimizer):
         okf = ok.to(d.dtype)
         n = range(len(params))
         if not host_flag(g0_norm > 0):  # ||g_0|| is still to be taken (on CPU the pass is skipped once it is)
-            g_norm = ordered_sum([x**2 for x in torch._foreach_norm(grads)], d.dtype).sqrt()
+            g_norm = ordered_sum(torch._foreach_pow(torch._foreach_norm(grads), 2), d.dtype).sqrt()
             g0_norm = torch.where(g0_norm > 0, g0_norm, g_norm)
         dlr = torch.where(g0_norm > 0, okf * d * group['lr'] / g0_norm, 0.0)
         dots, squares = {}, {}
@@ -101,7 +101,7 @@ class DAdaptSGD(BaseOptimizer):
             g, s = [grads[i] for i in idx], [states[i]['s'] for i in idx]
             dots.update(zip(idx, F.dots(g, s)))
             torch._foreach_addcmul_(s, g, [dlr] * len(g))
-            squares.update(zip(idx, (x**2 for x in torch._foreach_norm(s))))
+            squares.update(zip(idx, torch._foreach_pow(torch._foreach_norm(s), 2)))
         numerator_new = numerator + dlr * ordered_sum([dots[i] for i in n], d.dtype)
         s_norm = ordered_sum([squares[i] for i in n], d.dtype).sqrt()
         d_new = torch.maximum(d, torch.minimum(2.0 * numerator_new / s_norm, d * group['growth_rate']))

@@ -109,11 +109,11 @@ class Prodigy(BaseOptimizer):
         if wd and not group['weight_decouple']:
             grads[:] = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
         d, d_max, numerator = F.group_scalars(group, params[0], d=d0, d_max=d0, d_numerator=0.0)
-        batches, dots, l1 = self._batches(group, params), {}, {}
-        for idx in batches:
-            g = [grads[i] for i in idx]
-            shifts = [torch.sub(states[i]['p0'], params[i], out=w) for i, w in zip(idx, self.scratch(g, 'work'))]
-            dots.update(zip(idx, F.dots(shifts, g)))
+        batches, dots, l1, cpu = self._batches(group, params), {}, {}, params[0].device.type == 'cpu'
+        for idx in batches:  # temporaries per tensor into reused buffers on CPU, by foreach ops elsewhere
+            g, p0, p = [grads[i] for i in idx], [states[i]['p0'] for i in idx], [params[i] for i in idx]
+            shifts = [torch.sub(x, y, out=w) for x, y, w in zip(p0, p, self.scratch(g, 'work'))] if cpu else None
+            dots.update(zip(idx, F.dots(shifts or torch._foreach_sub(p0, p), g)))
         dot_sum = F.ordered_sum([dots[i] for i in every], d.dtype)
         # a non-finite gradient makes its dot, so the sum, non-finite: only a non-finite sum needs the full check
         ok = torch.isfinite(dot_sum)
@@ -130,7 +130,7 @@ class Prodigy(BaseOptimizer):
             g, s = [grads[i] for i in idx], [states[i]['s'] for i in idx]
             torch._foreach_mul_(s, s_decay)
             torch._foreach_addcmul_(s, g, [s_rate] * len(g))
-            l1.update(zip(idx, F.l1_norms(s, self.scratch(g, 'work'))))
+            l1.update(zip(idx, F.l1_norms(s, self.scratch(g, 'work') if cpu else None)))
         numerator_new = beta3 * numerator + (d / d0) * dlr * dot_sum
         d_hat = group['d_coef'] * numerator_new / F.ordered_sum([l1[i] for i in every], d.dtype)
         valid = ok & torch.isfinite(d_hat)  # a zero 1-norm gives an infinite or NaN estimate
@@ -145,13 +145,17 @@ class Prodigy(BaseOptimizer):
         if scalars is None:
             return
         d, dlr, m_weight, v_weight, eps, decay = scalars
-        w = [torch.mul(x, d, out=y) for x, y in zip(grads, self.scratch(grads, 'work'))]  # d_k g
+        cpu = grads[0].device.type == 'cpu'  # temporaries per tensor into reused buffers there, else foreach ops
+        if cpu or grads[0].dtype != d.dtype:  # (bf16: a 0-d x times d would be float32)
+            w = [torch.mul(x, d, out=y) for x, y in zip(grads, self.scratch(grads, 'work'))]  # d_k g
+        else:
+            w = torch._foreach_mul(grads, d)
         torch._foreach_lerp_(exp_avg, w, [m_weight] * len(w))  # beta1 m + (1 - beta1) d_k g
         torch._foreach_mul_(w, w)
         torch._foreach_lerp_(exp_avg_sq, w, [v_weight] * len(w))  # beta2 v + (1 - beta2) d_k^2 g^2
         if decay is not None:
             torch._foreach_mul_(params, decay)
-        w = [torch.sqrt(x, out=y) for x, y in zip(exp_avg_sq, w)]
+        w = [torch.sqrt(x, out=y) for x, y in zip(exp_avg_sq, w)] if cpu else torch._foreach_sqrt(exp_avg_sq)
         torch._foreach_add_(w, eps)
-        w = [torch.div(x, y, out=y) for x, y in zip(exp_avg, w)]  # m / (sqrt(v) + d_{k+1} eps)
+        w = [torch.div(x, y, out=y) for x, y in zip(exp_avg, w)] if cpu else torch._foreach_div(exp_avg, w)
         torch._foreach_addcmul_(params, w, [dlr] * len(w), value=-1.0)
