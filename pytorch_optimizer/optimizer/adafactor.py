@@ -137,22 +137,26 @@ class AdaFactor(BaseOptimizer):
             torch._foreach_mul_(alpha, rho)
         if wd > 0.0 and not group['weight_decouple']:
             grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'grad'))]
-        updates = self.scratch(grads, 'update')
-        for i, (g, row, col, u) in enumerate(zip(grads, exp_avg_sq_row, exp_avg_sq_col, updates)):
-            g2 = torch.mul(g, g, out=u)  # u holds g^2, then (dead after its means) the update
-            if g.dim() >= 2:  # mean(g^2 + eps1) as mean(g^2) + eps1
-                row.lerp_(g2.mean(dim=-1).add_(group['eps1']), 1.0 - beta2_t)
-                col.lerp_(g2.mean(dim=-2).add_(group['eps1']), 1.0 - beta2_t)
-                row_hat = row / row.mean(dim=-1, keepdim=True)
-                if exp_avg_sq_hat is None:  # g / sqrt(V) as rsqrt(R / mean(R)) rsqrt(C)^T * g: no full-size V
-                    torch.mul(row_hat.rsqrt_().unsqueeze(-1), col.rsqrt().unsqueeze(-2), out=u).mul_(g)
-                    continue
-                v_hat = torch.mul(row_hat.unsqueeze(-1), col.unsqueeze(-2), out=u)
-            else:
-                v_hat = row.lerp_(g2.add_(group['eps1']), 1.0 - beta2_t)
-            if exp_avg_sq_hat is not None:
-                v_hat = torch.maximum(exp_avg_sq_hat[i], v_hat, out=exp_avg_sq_hat[i])
-            torch.rsqrt(v_hat, out=u).mul_(g)
+        updates = self.into('update', torch.mul, grads, grads)  # g^2, then (dead after its means) the update
+        mats, ams = [i for i, g in enumerate(grads) if g.dim() >= 2], exp_avg_sq_hat is not None
+        # mean(g^2 + eps1) as mean(g^2) + eps1: row and column means (reductions per tensor), or g^2 unfactored
+        means = [u.mean(dim=-1) if u.dim() >= 2 else u for u in updates] + [updates[i].mean(dim=-2) for i in mats]
+        torch._foreach_add_(means, group['eps1'])
+        torch._foreach_lerp_(exp_avg_sq_row + [exp_avg_sq_col[i] for i in mats], means, 1.0 - beta2_t)
+        if mats:
+            g2, rows, cols = ([x[i] for i in mats] for x in (updates, exp_avg_sq_row, exp_avg_sq_col))
+            row_hat = torch._foreach_div(rows, [r.mean(dim=-1, keepdim=True) for r in rows])
+            if not ams:  # g / sqrt(V) as rsqrt(R / mean(R)) rsqrt(C)^T * g: no full-size V
+                row_hat, cols = torch._foreach_rsqrt(row_hat), torch._foreach_rsqrt(cols)
+            for r, c, u in zip(row_hat, cols, g2):  # the outer product: a broadcast per tensor
+                torch.mul(r.unsqueeze(-1), c.unsqueeze(-2), out=u)
+        flat = [i for i, g in enumerate(grads) if g.dim() < 2]  # the unfactored moment is the 'row' entry
+        if ams:  # V-hat: the row entry of an unfactored tensor, else the product in its update buffer
+            torch._foreach_maximum_(exp_avg_sq_hat, [v if u.dim() < 2 else u for v, u in zip(exp_avg_sq_row, updates)])
+            self.into(updates, torch.rsqrt, exp_avg_sq_hat)
+        elif flat:
+            self.into([updates[i] for i in flat], torch.rsqrt, [exp_avg_sq_row[i] for i in flat])
+        torch._foreach_mul_(updates, grads)
         rms = torch._foreach_norm(updates)
         torch._foreach_div_(rms, [math.sqrt(u.numel()) * group['clip_threshold'] for u in updates])
         torch._foreach_clamp_min_(rms, 1.0)

@@ -91,16 +91,27 @@ class AdaSmooth(BaseOptimizer):
         grads = self.apply_weight_decay(group, params, grads, lr=lr)
         # e = |s| / n, with n floored so that no move yet (s = n = 0) gives e = 0; |s| <= n up to round-off
         tiny, eps = torch.finfo(params[0].dtype).tiny, group['eps']
-        ratio, spare = self.scratch(params, 'ratio'), self.scratch(params, 'spare')  # dead buffers, reused
-        for s, n, r, f in zip(sum_delta, sum_abs_delta, ratio, spare):
-            torch.abs(s, out=r).div_(torch.clamp_min(n, tiny, out=f))
+        cpu = params[0].device.type == 'cpu'  # per tensor into dead buffers reused between steps (no page faults)
+        if cpu:
+            ratio, spare = self.scratch(params, 'ratio'), self.scratch(params, 'spare')
+            for s, n, r, f in zip(sum_delta, sum_abs_delta, ratio, spare):
+                torch.abs(s, out=r).div_(torch.clamp_min(n, tiny, out=f))
+        else:  # elsewhere one launch per op
+            ratio = torch._foreach_abs(sum_delta)
+            torch._foreach_div_(ratio, torch._foreach_clamp_min(sum_abs_delta, tiny))
         torch._foreach_clamp_max_(ratio, 1.0)
         torch._foreach_mul_(ratio, cpu_scalar(rho2 - rho1, params[0]))
         torch._foreach_add_(ratio, 1.0 - rho2)
         torch._foreach_mul_(ratio, ratio)
         # E[g^2] += c^2 (g^2 - E[g^2]), the residual negated: one op (E[g^2] - g^2) instead of two
-        residual = [torch.addcmul(v, g, g, value=-1.0, out=f) for v, g, f in zip(exp_avg_sq, grads, spare)]
+        if cpu:
+            residual = [torch.addcmul(v, g, g, value=-1.0, out=f) for v, g, f in zip(exp_avg_sq, grads, spare)]
+        else:
+            residual = torch._foreach_addcmul(exp_avg_sq, grads, grads, value=-1.0)
         torch._foreach_addcmul_(exp_avg_sq, ratio, residual, value=-1.0)
-        denom = [torch.add(v, eps, out=r) for v, r in zip(exp_avg_sq, ratio)]  # c^2 is dead: its buffer
+        if cpu:  # c^2 is dead: its buffer
+            denom = [torch.add(v, eps, out=r) for v, r in zip(exp_avg_sq, ratio)]
+        else:
+            denom = torch._foreach_add(exp_avg_sq, eps)
         torch._foreach_sqrt_(denom)
         addcdiv_scaled_(params, grads, denom, -lr)

@@ -95,7 +95,8 @@ class Amos(BaseOptimizer):
 
     def _update(self, group, params, grads, exp_avg_sq, decay, exp_avg=None):
         lr, beta = group['lr'], group['beta']
-        g2 = [d / max(g.numel(), 1) for d, g in zip(F.dots(grads, grads), grads)]  # mean of g^2, no temporary
+        g2 = F.dots(grads, grads)  # mean of g^2, no temporary
+        torch._foreach_div_(g2, [float(max(g.numel(), 1)) for g in grads])
         torch._foreach_lerp_(exp_avg_sq, g2, 1.0 - beta)
         r_v = torch._foreach_clamp_min(exp_avg_sq, group['eps'])
         torch._foreach_reciprocal_(r_v)
@@ -107,12 +108,15 @@ class Amos(BaseOptimizer):
         torch._foreach_mul_(gamma, factor_c)
         torch._foreach_mul_(gamma, lr * lr)
         init_lr = [lr * expected_scale(p) for p in params]
-        factor_d = [1.0 / (1.0 + group['d_coef'] * math.sqrt(a) * b) for a, b in zip(init_lr, decay)]
+        factor_d = torch._foreach_mul(decay, [group['d_coef'] * math.sqrt(a) for a in init_lr])
+        torch._foreach_add_(factor_d, 1.0)
+        torch._foreach_reciprocal_(factor_d)
         torch._foreach_sqrt_(r_v)
         torch._foreach_mul_(r_v, [-a for a in init_lr])
-        update = self.scratch(grads, 'update')  # reused between steps on CPU (no page faults)
-        for g, r, u in zip(grads, r_v, update):
-            torch.mul(g, r, out=u)
+        if grads[0].device.type == 'cpu':  # into buffers reused between steps (no page faults)
+            update = [torch.mul(g, r, out=u) for g, r, u in zip(grads, r_v, self.scratch(grads, 'update'))]
+        else:
+            update = torch._foreach_mul(grads, r_v)
         shrink = torch._foreach_mul(gamma, -0.5)
         torch._foreach_sub_(shrink, group['extra_l2'])
         torch._foreach_addcmul_(update, params, shrink)

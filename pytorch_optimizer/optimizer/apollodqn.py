@@ -94,37 +94,34 @@ class ApolloDQN(BaseOptimizer):
         if step - 1 < group['warmup_steps']:
             lr = (group['lr'] - group['init_lr']) * (step - 1) / group['warmup_steps'] + group['init_lr']
         if wd > 0.0 and group['weight_decay_type'] == 'l2':
-            grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
+            grads = self.into('l2', torch.add, grads, params, alpha=wd)
         alpha = (1.0 - beta) / self.bias_correction(beta, step)
-        # full-size temporaries in buffers reused between steps on CPU (no page faults on large tensors)
-        delta_grad, v_sq, denom = (self.scratch(params, slot) for slot in ('delta', 'v_sq', 'denom'))
-        for g, m, d in zip(grads, exp_avg_grad, delta_grad):
-            torch.sub(g, m, out=d)
+        delta_grad = self.into('delta', torch.sub, grads, exp_avg_grad)
         if group['rebound'] == 'belief':
             rebound = max_abs(delta_grad)
         else:
             rebound, eps = 0.01, eps / 0.01
         torch._foreach_add_(exp_avg_grad, delta_grad, alpha=alpha)
         # ||u||_4 = sqrt(||u^2||_2): CPU's 4-norm kernel is ~50x slower than squaring and a 2-norm
-        for u, u2 in zip(update, v_sq):
-            torch.mul(u, u, out=u2)
-        norms = [torch.linalg.vector_norm(u2).sqrt() for u2 in v_sq]
+        v_sq = self.into('v_sq', torch.mul, update, update)
+        norms = list(torch._foreach_norm(v_sq))
+        torch._foreach_sqrt_(norms)
         torch._foreach_add_(norms, eps)
         torch._foreach_div_(update, norms)
         torch._foreach_div_(v_sq, torch._foreach_mul(norms, norms))  # v^2 = u^2 / denom^2
-        torch._foreach_div_(delta_grad, norms)
-        torch._foreach_mul_(delta_grad, update)
-        curvature = [-alpha * y.sum() - bv for y, bv in zip(delta_grad, F.dots(approx_hessian, v_sq))]
+        # y = delta * v / denom: sum(y) = (delta . v) / denom, without a full-size product
+        curvature = F.dots(delta_grad, update)
+        torch._foreach_div_(curvature, norms)
+        torch._foreach_mul_(curvature, -alpha)
+        torch._foreach_sub_(curvature, F.dots(approx_hessian, v_sq))
         torch._foreach_addcmul_(approx_hessian, v_sq, curvature)
-        for b, d in zip(approx_hessian, denom):
-            torch.abs(b, out=d)
+        denom = self.into('denom', torch.abs, approx_hessian)
         if group['rebound'] == 'belief':
             torch._foreach_maximum_(denom, rebound)
             torch._foreach_add_(denom, eps / alpha)
         else:
             torch._foreach_clamp_min_(denom, rebound)
-        for m, d, u in zip(exp_avg_grad, denom, update):
-            torch.div(m, d, out=u)
+        self.into(update, torch.div, exp_avg_grad, denom)
         if wd > 0.0 and group['weight_decay_type'] != 'l2':
             scale = [wd / d.mean() for d in denom] if group['weight_decay_type'] == 'stable' else wd
             torch._foreach_add_(update, torch._foreach_mul(params, scale))

@@ -27,10 +27,19 @@ def neuron_norm(x: Tensor) -> Tensor:
     return torch.linalg.vector_norm(_rows(x), dim=1).view((-1,) + (1,) * (x.dim() - 1))
 
 
-def _project_(x: Tensor, eps: float) -> None:
-    """Centre every neuron and rescale it to unit norm, in place."""
-    x.sub_(_rows(x).mean(dim=1).view((-1,) + (1,) * (x.dim() - 1)))
-    x.div_(neuron_norm(x).add_(eps))
+def _project_(xs: list[Tensor], eps: float) -> None:
+    """Centre every neuron of 2+-d tensors and rescale it to unit norm, in place (per tensor: row statistics)."""
+    for x in xs:
+        x.sub_(_rows(x).mean(dim=1).view((-1,) + (1,) * (x.dim() - 1)))
+    norms = [neuron_norm(x) for x in xs]
+    torch._foreach_add_(norms, eps)
+    for x, n in zip(xs, norms):
+        x.div_(n)
+
+
+def _split(xs: list[Tensor]) -> tuple[list[int], list[int]]:
+    """Indices of the 0/1-d tensors (element-wise neurons: foreach ops) and of the 2+-d ones (rows)."""
+    return [i for i, x in enumerate(xs) if x.dim() <= 1], [i for i, x in enumerate(xs) if x.dim() > 1]
 
 
 @register_optimizer
@@ -83,18 +92,28 @@ class Nero(BaseOptimizer):
 
     def init_state(self, group, param, keys):
         if group['constraints'] and param.dim() > 1:
-            _project_(param, group['eps'])
+            _project_([param], group['eps'])
         norms = neuron_norm(param)
         scale = norms.mean()
         return {'exp_avg_sq': torch.zeros_like(norms), 'scale': torch.where(scale == 0, 0.01, scale)}
 
     def _update(self, group, params, grads, exp_avg_sq, scale):
         beta, eps = group['beta'], group['eps']
-        bias_correction = 1.0 - math.pow(beta, group['step'])
-        for p, g, v, s in zip(params, grads, exp_avg_sq, scale):
-            v.mul_(beta).add_(neuron_norm(g).square_(), alpha=1.0 - beta)
-            denom = v.div(bias_correction).sqrt_().add_(eps)
-            # p -= lr * s * g / denom, in one pass: the (per-neuron) denominator carries the scale
-            p.addcdiv_(g, denom.div_(s * -group['lr']))
-            if group['constraints'] and p.dim() > 1:
-                _project_(p, eps)
+        flat, rows = _split(params)
+        norms = [neuron_norm(g) if g.dim() > 1 else None for g in grads]
+        for i, n in zip(flat, torch._foreach_abs([grads[i] for i in flat]) if flat else ()):
+            norms[i] = n
+        torch._foreach_mul_(norms, norms)
+        torch._foreach_mul_(exp_avg_sq, beta)
+        torch._foreach_add_(exp_avg_sq, norms, alpha=1.0 - beta)
+        denom = torch._foreach_div(exp_avg_sq, 1.0 - math.pow(beta, group['step']))
+        torch._foreach_sqrt_(denom)
+        torch._foreach_add_(denom, eps)
+        # p -= lr * s * g / denom, in one pass: the (per-neuron) denominator carries the scale
+        torch._foreach_div_(denom, torch._foreach_mul(scale, -group['lr']))
+        if flat:
+            torch._foreach_addcdiv_(*([xs[i] for i in flat] for xs in (params, grads, denom)))
+        for i in rows:  # (n, 1, ...) denominators broadcast over each row: per tensor
+            params[i].addcdiv_(grads[i], denom[i])
+        if group['constraints'] and rows:
+            _project_([params[i] for i in rows], eps)
