@@ -139,6 +139,8 @@ def test_all_finite_and_zero_unless(batched, monkeypatch):
     assert F.all_finite(finite) and F.all_finite([torch.empty(0)])
     for bad in (float('nan'), float('inf'), -float('inf')):
         assert not F.all_finite([*finite, torch.tensor([1.0, bad])])
+    assert [float(v) for v in F.max_abs([torch.tensor([1.0, -3.0]), torch.tensor([[2.0]])])] == [3.0, 2.0]
+    assert torch.isnan(F.max_abs([torch.tensor([1.0, float('nan')]), torch.ones(2)])[0])
     grads = [torch.randn(2, 3), torch.tensor([float('nan'), 1.0]), torch.empty(0)]
     for ok, expected in ((True, grads), (False, [torch.zeros_like(g) for g in grads])):
         masked = F.zero_unless(torch.tensor(ok), grads)

@@ -7,6 +7,7 @@ A subclass writes ``__init__`` (validation + defaults) and ``_update(group, para
 from __future__ import annotations
 
 import inspect
+import itertools
 from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
@@ -338,14 +339,15 @@ class BaseOptimizer(Optimizer):
             return [torch.empty_like(t) for t in tensors]
         return F.scratch(self.__dict__.setdefault('_scratch_buffers', {}), tensors, slot)
 
-    def into(self, out: str | list[Tensor], op: Callable[..., Tensor], *lists: list[Tensor], **kwargs) -> list[Tensor]:
+    def into(self, out: str | list[Tensor], op: Callable[..., Tensor], *lists: Any, **kwargs) -> list[Tensor]:
         """``op`` (a torch function with an ``out=`` form and a ``torch._foreach_`` twin, e.g. ``torch.sub``)
-        of each tensor of ``lists``: on CPU per tensor into ``out`` (a list, or a :meth:`scratch` slot:
-        buffers reused between steps, so no page faults), elsewhere one ``_foreach`` launch for the list
-        (not one per tensor), copied into ``out`` when it is a list."""
+        of each tensor of ``lists`` (an argument not a list or tuple, e.g. a float, is shared): on CPU per tensor into
+        ``out`` (a list, or a :meth:`scratch` slot: buffers reused between steps, so no page faults),
+        elsewhere one ``_foreach`` launch for the list (not one per tensor), copied into a list ``out``."""
         if lists[0][0].device.type == 'cpu':
             buffers = self.scratch(lists[0], out) if isinstance(out, str) else out
-            return [op(*args, out=o, **kwargs) for o, *args in zip(buffers, *lists)]
+            columns = [a if isinstance(a, (list, tuple)) else itertools.repeat(a) for a in lists]
+            return [op(*args, out=o, **kwargs) for o, *args in zip(buffers, *columns)]
         result = list(getattr(torch, f'_foreach_{op.__name__}')(*lists, **kwargs))
         if isinstance(out, str):
             return result

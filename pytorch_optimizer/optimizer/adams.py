@@ -108,8 +108,9 @@ class AdamS(BaseOptimizer):
             torch._foreach_addcmul_(moments['exp_avg_sq'], gs, gs, value=1.0 - beta2)
             if group['ams_bound']:
                 torch._foreach_maximum_(moments['max_exp_avg_sq'], moments['exp_avg_sq'])
-            if decoupled:
-                sums += [v.sum() for v in moments[keys[-1]]]
+            if decoupled:  # off CPU one launch for the batch (v >= 0: its sum is its 1-norm)
+                v = moments[keys[-1]]
+                sums += [x.sum() for x in v] if v[0].device.type == 'cpu' else torch._foreach_norm(v, 1)
 
         decay = torch.ones((), dtype=params[0].dtype, device=params[0].device)
         if decoupled:
@@ -139,9 +140,8 @@ class AdamS(BaseOptimizer):
         for ps, ms, vs in pieces:
             if group['weight_decouple'] and group['weight_decay'] > 0.0:
                 torch._foreach_mul_(ps, decay)
-            denom = self.scratch(vs, 'denom')
-            for v, d in zip(vs, denom):
-                torch.sqrt(v, out=d).add_(eps)
+            denom = self.into('denom', torch.sqrt, vs)
+            torch._foreach_add_(denom, eps)
             if flag is None:
                 F.addcdiv_scaled_(ps, ms, denom, ok.to(ps[0].dtype) * -step_size)
             else:

@@ -77,10 +77,8 @@ class AvaGrad(BaseOptimizer):
 
     def _rates(self, group, exp_avg_sq):
         r""":math:`\eta_t` from :math:`v_{t-1}`, in ``scratch`` buffers (dead after the caller's use)."""
-        rates = self.scratch(exp_avg_sq, 'rates')
         bias_correction = self.bias_correction(group['betas'][1], group['step'] - 1)
-        for v, r in zip(exp_avg_sq, rates):
-            torch.div(v, bias_correction, out=r)
+        rates = self.into('rates', torch.div, exp_avg_sq, bias_correction)
         torch._foreach_sqrt_(rates)
         torch._foreach_add_(rates, group['eps'])
         torch._foreach_reciprocal_(rates)

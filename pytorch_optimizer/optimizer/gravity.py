@@ -79,7 +79,6 @@ class Gravity(BaseOptimizer):
         denom = torch._foreach_mul(grads, scales)
         torch._foreach_mul_(denom, denom)
         torch._foreach_add_(denom, 1.0)
-        for g, d in zip(grads, denom):
-            torch.div(g, d, out=d)  # zeta = g / denom, in denom's buffer (a fresh one costs page faults)
+        self.into(denom, torch.div, grads, denom)  # zeta = g / denom, in denom's buffer (no fresh page faults)
         torch._foreach_lerp_(velocity, denom, 1.0 - beta_t)
         torch._foreach_add_(params, velocity, alpha=-group['lr'])
