@@ -278,7 +278,8 @@ class Server:
         self.proc.stdin.flush()
         result = json.loads(self.proc.stdout.readline() or '{"error": "the benchmark server died"}')
         if 'error' in result:
-            print(f'  {impl}: failed: {result["error"]}', file=sys.stderr)
+            where = f' (imported from {path[0]})' if path else ''
+            print(f'  {impl}{where}: failed: {result["error"]}', file=sys.stderr)
             return dict.fromkeys(workloads)
         expected = path[0] if path else str(ROOT)
         imported = result.pop('imported', None)
