@@ -90,6 +90,26 @@ def test_accelerator_masks_match_cpu_host_reads(key, case, monkeypatch):
 
 
 @pytest.mark.parametrize(('key', 'case'), ALL)
+def test_cuda_bucket_forms_match_the_cpu_path(key, case, monkeypatch):
+    """The batched forms ``functional`` takes on one CUDA bucket (a flat masked copy, one inf-norm, foreach
+    dot products, a flat snapshot) with device-side masks, forced here on CPU, against the CPU path."""
+    if OPTIMIZERS.entries[key].external:
+        pytest.skip("torch's own class")
+    from pytorch_optimizer.base import functional as F
+
+    runs = []
+    for forced in (False, True):
+        if forced:
+            monkeypatch.setattr(F, 'host_flag', lambda ok: None)
+            monkeypatch.setattr(F, '_one_bucket', lambda ts: len({(t.device, t.dtype) for t in ts}) == 1)
+        params = make_params()
+        opt = build(key, case, params)
+        run(opt, params, make_targets(params))
+        runs.append((opt, params))
+    assert_same_state(*[r[0] for r in runs], *[r[1] for r in runs], max(case.tol, 1e-12))
+
+
+@pytest.mark.parametrize(('key', 'case'), ALL)
 def test_grad_is_never_modified(key, case):
     requires(case, 'grad_untouched')
     overrides = {}  # not maximize: its negated copy would hide an update that writes into the gradients

@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from pytorch_optimizer.base.functional import copy_, host_flag, is_dtensor
+from pytorch_optimizer.base.functional import copy_, host_flag, is_dtensor, snapshot, undo_unless_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_non_negative, check_positive, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -152,12 +152,7 @@ class ASGD(BaseOptimizer):
             return
         finite = group['last_step_finite'].to(params[0].device)
         for dst, src in ((prev_param, params), (prev_grad, grads)):  # (x, g) where finite, without a host sync
-            if is_dtensor(dst[0]):  # a sharded tensor is not flattened
-                copy_(dst, [torch.where(finite, s, d) for s, d in zip(src, dst)])
-                continue
-            flat = torch.cat([d.reshape(-1) for d in dst])  # else one select over the batch, not one per tensor
-            torch.where(finite, torch.cat([s.reshape(-1) for s in src]), flat, out=flat)
-            copy_(dst, [v.view_as(d) for v, d in zip(flat.split([d.numel() for d in dst]), dst)])
+            undo_unless_(dst, snapshot(src), ~finite)  # dst keeps its value unless finite: then src's
         if decay:
             factor = torch.as_tensor(factor, dtype=lam.dtype, device=lam.device)
             torch._foreach_mul_(params, torch.where(finite, factor, 1.0))
