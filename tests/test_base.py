@@ -188,3 +188,22 @@ def test_cpu_scalar_gives_the_same_bits_as_a_python_float():
             assert torch.equal(x.clone().mul_(value), x.clone().mul_(scalar))
             assert torch.equal(x.clone().div_(value), x.clone().div_(scalar))
     assert F.cpu_scalar(0.5, torch.ones(2, device='meta')) == 0.5  # other devices keep the float
+
+
+@pytest.mark.parametrize('with_out', [False, True])
+def test_centralize_gradients_as_stacks_matches_per_tensor(with_out, monkeypatch):
+    """The stacked form (a CUDA bucket; forced here) against the per-tensor one, with repeated shapes."""
+    from pytorch_optimizer.base import functional as F
+
+    shapes = [(4, 3), (5,), (4, 3), (2, 3, 2), (4, 3), (2, 3, 2)]
+    grads = [torch.randn(s, dtype=torch.float64) for s in shapes]
+    expected = F.centralize_gradients(grads)
+    monkeypatch.setattr(F, '_one_bucket', lambda ts: bool(ts))
+    monkeypatch.setattr(F, 'STACK_NUMEL', 24)  # two (4, 3) per stack: chunks of several and of one
+    out = [torch.empty_like(g) for g in grads] if with_out else None
+    result = F.centralize_gradients(grads, out=out)
+    for i, (r, e) in enumerate(zip(result, expected)):
+        torch.testing.assert_close(r, e, rtol=1e-14, atol=1e-15)
+        assert (r is grads[i]) == (grads[i].dim() == 1)
+        if with_out and grads[i].dim() > 1:
+            assert r is out[i]

@@ -29,4 +29,4 @@ def test_an_elementwise_update_launches_a_constant_number_of_kernels(key):
 
 
 def test_a_loop_over_tensors_is_seen():
-    assert launches('ranger') > 200  # gradient centralization: one mean and one subtraction per matrix
+    assert launches('lion', foreach=False) >= 4 * 200  # one batch per tensor: each op launches 200 times

@@ -175,13 +175,43 @@ def centralize_gradients(
     its mean over all dimensions but the first: :math:`g \leftarrow g - \mathrm{mean}_{1..}(g)`. Centered
     gradients are new tensors, or written into ``out`` (e.g. :meth:`BaseOptimizer.scratch` buffers, or
     the gradients themselves when they are the caller's own copies); the others are returned as they are.
+    On a CUDA bucket same-shaped gradients are centered as stacks (a few launches, not two per tensor).
     """
     min_dim = 3 if gc_conv_only else 1
     out = [None] * len(grads) if out is None else out
-    return [
-        torch.sub(g, g.mean(dim=tuple(range(1, g.dim())), keepdim=True), out=o) if g.dim() > min_dim else g
-        for g, o in zip(grads, out)
-    ]
+    todo = [i for i, g in enumerate(grads) if g.dim() > min_dim]
+    if not _one_bucket([grads[i] for i in todo]):
+        return [
+            torch.sub(g, g.mean(dim=tuple(range(1, g.dim())), keepdim=True), out=o) if g.dim() > min_dim else g
+            for g, o in zip(grads, out)
+        ]
+    result = list(grads)
+    for chunk in shape_chunks([grads[i] for i in todo]):
+        idx = [todo[c] for c in chunk]
+        stack = torch.stack([grads[i] for i in idx])
+        centered = stack.sub_(stack.mean(dim=tuple(range(2, stack.dim())), keepdim=True)).unbind()
+        pairs = [(out[i], c) for i, c in zip(idx, centered) if out[i] is not None]
+        copy_([o for o, _ in pairs], [c for _, c in pairs])  # one launch into the caller's buffers
+        for i, c in zip(idx, centered):
+            result[i] = c if out[i] is None else out[i]
+    return result
+
+
+STACK_NUMEL = 1 << 22  # elements of one stack of same-shaped tensors (a transient copy)
+
+
+def shape_chunks(tensors: list[Tensor], per_stack: int | None = None) -> list[list[int]]:
+    """Indices of ``tensors`` grouped by shape, in chunks of ``per_stack`` tensors (by default as many as
+    fit ``STACK_NUMEL`` elements, at least one): the stacks in which same-shaped tensors are processed
+    together (one launch per op and stack instead of one per tensor)."""
+    groups: dict[torch.Size, list[int]] = {}
+    for i, t in enumerate(tensors):
+        groups.setdefault(t.shape, []).append(i)
+    chunks = []
+    for members in groups.values():
+        size = per_stack or max(1, STACK_NUMEL // max(tensors[members[0]].numel(), 1))
+        chunks += [members[a : a + size] for a in range(0, len(members), size)]
+    return chunks
 
 
 def global_norm(tensors: list[Tensor]) -> Tensor:
@@ -387,7 +417,9 @@ def copy_(dst: list[Tensor], src: list[Tensor]) -> None:
     ``q.copy_(p); p += g`` into ``q == p + g`` (a per-tensor copy of an input mutated later reads the
     mutated value), which ``_foreach_copy_`` avoids (``tests/test_fused.py`` checks it).
     """
-    if not dst or not is_dtensor(dst[0]) or torch.compiler.is_compiling():
+    if not dst:
+        return
+    if not is_dtensor(dst[0]) or torch.compiler.is_compiling():
         torch._foreach_copy_(dst, src)
         return
     for d, s in zip(dst, src):

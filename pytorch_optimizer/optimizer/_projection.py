@@ -45,16 +45,6 @@ def _below(dot: float, x_norm: float, y_norm: float, bound: float, eps: float) -
     return abs(dot) < bound * max(x_norm, eps) * max(y_norm, eps)
 
 
-def _stack_limit(p: Tensor) -> int:
-    """Same-shaped matrices projected together: one off CPU up to ``STACK_NUMEL`` elements per stack (a
-    fixed number of launches per stack, not ~45 per matrix; the stack is a transient copy); one on CPU,
-    where launches are cheap and a copy is not."""
-    return 1 if p.device.type == 'cpu' else max(1, STACK_NUMEL // max(p.numel(), 1))
-
-
-STACK_NUMEL = 1 << 22
-
-
 def _projection(p: Tensor, grad: Tensor, update: Tensor, delta: float, wd_ratio: float, eps: float):
     """The radial part of ``update`` where ``p`` looks scale-invariant, for ``n`` stacked same-shaped matrices
     (``(n, rows, ...)``), without a host sync.
@@ -87,24 +77,25 @@ def _decay_and_project_(params, grads, updates, views, group, alpha, decay) -> N
     so that the caller's :math:`p - \alpha u` is the decayed parameter minus the projected update
     :math:`\alpha (u - c\,p)` (:math:`c\,p` the radial part of :math:`u` on the view of :func:`_views`, :math:`\nu`
     the decay ratio). ``updates`` are read where a view projects, never written."""
-    plain, tests = [], {}
+    plain, tests = [], []
     for p, g, u, view in zip(params, grads, updates, views):
         if view == 'layer':  # the coefficient of the layer view, one flat dot product
             flat = p.reshape(-1)
             coef = torch.dot(flat, u.reshape(-1)) / (torch.linalg.vector_norm(flat) + group['eps']) ** 2
             p.mul_(1.0 - decay * group['wd_ratio'] + alpha * coef)
         elif view:
-            tests.setdefault(p.shape, []).append((p, g, u))
+            tests.append((p, g, u))
         else:
             plain.append(p)
-    for members in tests.values():
-        size = _stack_limit(members[0][0])
-        for chunk in (members[i : i + size] for i in range(0, len(members), size)):
-            # one matrix: views (the in-place product reaches p); several: stacked copies, copied back
-            ps, gs, us = (x[0].unsqueeze(0) for x in zip(*chunk)) if len(chunk) == 1 else map(torch.stack, zip(*chunk))
-            coef, ratio = _projection(ps, gs, us, group['delta'], group['wd_ratio'], group['eps'])
-            ps.mul_(1.0 - decay * ratio + alpha * coef)
-            if len(chunk) > 1:
-                F.copy_([m[0] for m in chunk], list(ps.unbind()))
+    # off CPU same-shaped matrices as stacks (a fixed number of launches per stack, not ~45 per matrix); on
+    # CPU, where launches are cheap and a stacked copy is not, one at a time
+    per_stack = 1 if tests and tests[0][0].device.type == 'cpu' else None
+    for chunk in ([tests[c] for c in idx] for idx in F.shape_chunks([t[0] for t in tests], per_stack)):
+        # one matrix: views (the in-place product reaches p); several: stacked copies, copied back
+        ps, gs, us = (x[0].unsqueeze(0) for x in zip(*chunk)) if len(chunk) == 1 else map(torch.stack, zip(*chunk))
+        coef, ratio = _projection(ps, gs, us, group['delta'], group['wd_ratio'], group['eps'])
+        ps.mul_(1.0 - decay * ratio + alpha * coef)
+        if len(chunk) > 1:
+            F.copy_([m[0] for m in chunk], list(ps.unbind()))
     if decay != 0.0 and plain:
         torch._foreach_mul_(plain, 1.0 - decay)

@@ -70,8 +70,10 @@ def test_stacked_projection_matches_per_matrix(cls, delta, monkeypatch):
     import importlib
 
     import pytorch_optimizer as po
+    from pytorch_optimizer.base import functional as F
     from pytorch_optimizer.optimizer import _projection
 
+    chunks = F.shape_chunks
     module = importlib.import_module(f'pytorch_optimizer.optimizer.{cls.lower()}')
     views = _projection._views
     monkeypatch.setattr(
@@ -83,7 +85,7 @@ def test_stacked_projection_matches_per_matrix(cls, delta, monkeypatch):
     grads = [[torch.randn(s, generator=gen, dtype=torch.float64) for s in shapes] for _ in range(6)]
     results = []
     for limit in (1, 3):
-        monkeypatch.setattr(_projection, '_stack_limit', lambda p, limit=limit: limit)
+        monkeypatch.setattr(F, 'shape_chunks', lambda ts, per_stack=None, limit=limit: chunks(ts, limit))
         params = [torch.nn.Parameter(x.clone()) for x in init]
         opt = getattr(po, cls)(
             params, lr=1e-2, delta=delta, weight_decay=0.1, **({'momentum': 0.9} if cls == 'SGDP' else {})
