@@ -20,7 +20,10 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from benchmarks.step import WORKLOADS
 
-NO_LAUNCH = {'detach', 'view', '_unsafe_view', 'alias', 'empty', 'empty_like', 'empty_strided', 't', 'lift_fresh'}
+# views and allocations: no kernel
+NO_LAUNCH = {'detach', 'view', '_unsafe_view', 'alias', 'empty', 'empty_like', 'empty_strided', 'lift_fresh', 't'}
+NO_LAUNCH |= {'select', 'slice', 'unsqueeze', 'squeeze', 'permute', 'transpose', 'expand', 'unbind', 'as_strided'}
+NO_LAUNCH |= {'split', 'split_with_sizes', 'view_as_real', 'reshape', 'flatten'}
 
 
 class Count(TorchDispatchMode):
