@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from pytorch_optimizer.base.functional import copy_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -87,9 +88,10 @@ class SM3(BaseOptimizer):
         beta, momentum = group['beta'], group['momentum']
         nus = self.scratch(grads, 'nu')
         covers = [_accumulators(acc, g.shape) for acc, g in zip(accumulator, grads)]
+        single = [len(accs) == 1 for accs in covers]  # one accumulator (1-d tensors): copies, one launch
+        copy_([nu for nu, one in zip(nus, single) if one], [accs[0] for accs, one in zip(covers, single) if one])
         for nu, accs in zip(nus, covers):  # the smallest accumulator covering each coordinate
             if len(accs) == 1:
-                nu.copy_(accs[0])
                 continue
             low = accs[0]
             for a in accs[1:-1]:
@@ -98,6 +100,8 @@ class SM3(BaseOptimizer):
         if beta > 0.0:
             torch._foreach_mul_(nus, beta)
         torch._foreach_addcmul_(nus, grads, grads, value=1.0 - beta)
+        if beta == 0.0:  # a single accumulator is nu itself
+            copy_([accs[0] for accs, one in zip(covers, single) if one], [nu for nu, one in zip(nus, single) if one])
         for nu, accs in zip(nus, covers):  # each accumulator takes the largest nu it covers
             for i, a in enumerate(accs):
                 dims = [j for j in range(nu.dim()) if j != i]
@@ -105,8 +109,6 @@ class SM3(BaseOptimizer):
                     torch.maximum(a, nu.amax(dim=dims, keepdim=True) if dims else nu, out=a)
                 elif dims:
                     torch.amax(nu, dim=dims, keepdim=True, out=a)
-                else:
-                    a.copy_(nu)
         torch._foreach_add_(nus, group['eps'])
         torch._foreach_rsqrt_(nus)  # the update g / sqrt(nu + eps) is g * rsqrt(nu + eps)
         if momentum > 0.0:
