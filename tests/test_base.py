@@ -134,7 +134,7 @@ def test_all_finite_and_zero_unless(batched, monkeypatch):
 
     monkeypatch.setattr(F, 'host_flag', lambda ok: None)  # the device-side mask, as off CPU
     if batched:
-        monkeypatch.setattr(F, '_one_bucket', bool)  # a non-empty list
+        monkeypatch.setattr(F, 'cuda_bucket', bool)  # a non-empty list
     finite = [torch.ones(3), torch.zeros(2, 2), torch.empty(0)]
     assert F.all_finite(finite) and F.all_finite([torch.empty(0)])
     for bad in (float('nan'), float('inf'), -float('inf')):
@@ -153,7 +153,7 @@ def test_snapshot_and_undo_unless(batched, monkeypatch):
     from pytorch_optimizer.base import functional as F
 
     if batched:
-        monkeypatch.setattr(F, '_one_bucket', bool)
+        monkeypatch.setattr(F, 'cuda_bucket', bool)
     for ok in (True, False):
         tensors = [torch.randn(2, 3), torch.randn(4), torch.randn(3, 1).t()]
         original = [t.clone() for t in tensors]
@@ -198,7 +198,7 @@ def test_centralize_gradients_as_stacks_matches_per_tensor(with_out, monkeypatch
     shapes = [(4, 3), (5,), (4, 3), (2, 3, 2), (4, 3), (2, 3, 2)]
     grads = [torch.randn(s, dtype=torch.float64) for s in shapes]
     expected = F.centralize_gradients(grads)
-    monkeypatch.setattr(F, '_one_bucket', lambda ts: bool(ts))
+    monkeypatch.setattr(F, 'cuda_bucket', lambda ts: bool(ts))
     monkeypatch.setattr(F, 'STACK_NUMEL', 24)  # two (4, 3) per stack: chunks of several and of one
     out = [torch.empty_like(g) for g in grads] if with_out else None
     result = F.centralize_gradients(grads, out=out)
@@ -207,3 +207,18 @@ def test_centralize_gradients_as_stacks_matches_per_tensor(with_out, monkeypatch
         assert (r is grads[i]) == (grads[i].dim() == 1)
         if with_out and grads[i].dim() > 1:
             assert r is out[i]
+
+
+def test_stacked_matches_per_tensor(monkeypatch):
+    from pytorch_optimizer.base import functional as F
+
+    xs = [torch.randn(s, dtype=torch.float64) for s in [(4, 3), (2, 5), (4, 3), (4, 3), (7,)]]
+    ys = [torch.randn(x.shape[-1] if x.dim() == 1 else (1, x.shape[-1]), dtype=torch.float64) for x in xs]
+    ys[3] = torch.randn(1, 4, dtype=torch.float64)  # same x shape, another y shape: a stack of its own
+    fn = lambda x, y: (x[..., :1] * y).mean(dim=-1, keepdim=True)  # noqa: E731
+    expected = [fn(x, y) for x, y in zip(xs, ys)]
+    monkeypatch.setattr(F, 'cuda_bucket', lambda ts: bool(ts))
+    monkeypatch.setattr(F, 'STACK_NUMEL', 24)  # (4, 3): stacks of two and of one
+    assert F.stacked(fn, [], []) == []
+    for r, e in zip(F.stacked(fn, xs, ys), expected):
+        torch.testing.assert_close(r, e, rtol=1e-14, atol=0.0)

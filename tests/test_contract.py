@@ -101,7 +101,7 @@ def test_cuda_bucket_forms_match_the_cpu_path(key, case, monkeypatch):
     for forced in (False, True):
         if forced:
             monkeypatch.setattr(F, 'host_flag', lambda ok: None)
-            monkeypatch.setattr(F, '_one_bucket', lambda ts: len({(t.device, t.dtype) for t in ts}) == 1)
+            monkeypatch.setattr(F, 'cuda_bucket', lambda ts: len({(t.device, t.dtype) for t in ts}) == 1)
         params = make_params()
         opt = build(key, case, params)
         run(opt, params, make_targets(params))

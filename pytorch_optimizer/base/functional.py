@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 
 import torch
 from torch import Tensor
@@ -180,7 +181,7 @@ def centralize_gradients(
     min_dim = 3 if gc_conv_only else 1
     out = [None] * len(grads) if out is None else out
     todo = [i for i, g in enumerate(grads) if g.dim() > min_dim]
-    if not _one_bucket([grads[i] for i in todo]):
+    if not cuda_bucket([grads[i] for i in todo]):
         return [
             torch.sub(g, g.mean(dim=tuple(range(1, g.dim())), keepdim=True), out=o) if g.dim() > min_dim else g
             for g, o in zip(grads, out)
@@ -200,13 +201,27 @@ def centralize_gradients(
 STACK_NUMEL = 1 << 22  # elements of one stack of same-shaped tensors (a transient copy)
 
 
-def shape_chunks(tensors: list[Tensor], per_stack: int | None = None) -> list[list[int]]:
-    """Indices of ``tensors`` grouped by shape, in chunks of ``per_stack`` tensors (by default as many as
-    fit ``STACK_NUMEL`` elements, at least one): the stacks in which same-shaped tensors are processed
-    together (one launch per op and stack instead of one per tensor)."""
-    groups: dict[torch.Size, list[int]] = {}
-    for i, t in enumerate(tensors):
-        groups.setdefault(t.shape, []).append(i)
+def stacked(fn: Callable[..., Tensor], *lists: list[Tensor]) -> list[Tensor]:
+    """``[fn(*xs) for xs in zip(*lists)]``; on a CUDA bucket ``fn`` runs once per stack of same-shaped
+    entries (the shapes of all lists alike; see :func:`shape_chunks`) and the results are views of its
+    result. ``fn`` must act on trailing dimensions only (negative ``dim``; arguments of equal rank, or
+    broadcast by ``unsqueeze(-k)``), so that a leading stack dimension passes through."""
+    if not cuda_bucket(lists[0]):
+        return [fn(*xs) for xs in zip(*lists)]
+    results: list[Tensor] = [lists[0][0]] * len(lists[0])
+    for idx in shape_chunks(lists[0], keys=[tuple(x.shape for x in xs) for xs in zip(*lists)]):
+        for i, r in zip(idx, fn(*(torch.stack([x[i] for i in idx]) for x in lists)).unbind()):
+            results[i] = r
+    return results
+
+
+def shape_chunks(tensors: list[Tensor], per_stack: int | None = None, keys: list | None = None) -> list[list[int]]:
+    """Indices of ``tensors`` grouped by shape (or by ``keys``), in chunks of ``per_stack`` tensors (by
+    default as many as fit ``STACK_NUMEL`` elements, at least one): the stacks in which same-shaped
+    tensors are processed together (one launch per op and stack instead of one per tensor)."""
+    groups: dict = {}
+    for i, key in enumerate(keys or [t.shape for t in tensors]):
+        groups.setdefault(key, []).append(i)
     chunks = []
     for members in groups.values():
         size = per_stack or max(1, STACK_NUMEL // max(tensors[members[0]].numel(), 1))
@@ -239,7 +254,7 @@ def dots(xs: list[Tensor], ys: list[Tensor]) -> list[Tensor]:
     of the flattened tensors), or a product and a sum for a ``DTensor``. On a float32/float64 CUDA bucket,
     five foreach launches for the whole list instead of one per tensor:
     :math:`\\sum xy = \\lVert xy \\rVert_1 - 2 \\lVert \\min(xy, 0) \\rVert_1` (a plain sum's error bound)."""
-    if _one_bucket(xs) and xs[0].dtype in (torch.float32, torch.float64):
+    if cuda_bucket(xs) and xs[0].dtype in (torch.float32, torch.float64):
         prods = torch._foreach_mul(xs, ys)
         l1 = torch._foreach_norm(prods, 1)
         torch._foreach_clamp_max_(prods, 0.0)
@@ -313,13 +328,13 @@ def zero_unless(ok: Tensor, grads: list[Tensor]) -> list[Tensor]:
     flag = host_flag(ok)
     if flag is not None:
         return list(grads) if flag else [torch.zeros_like(g) for g in grads]
-    if _one_bucket(grads):  # one flat masked copy: two launches instead of one ``where`` per tensor
+    if cuda_bucket(grads):  # one flat masked copy: two launches instead of one ``where`` per tensor
         flat = torch.cat([g.reshape(-1) for g in grads]).masked_fill_(~ok, 0.0)
         return [v.view_as(g) for v, g in zip(flat.split([g.numel() for g in grads]), grads)]
     return [torch.where(ok, g, 0.0) for g in grads]
 
 
-def _one_bucket(tensors: list[Tensor]) -> bool:
+def cuda_bucket(tensors: list[Tensor]) -> bool:
     """Whether ``tensors`` are plain tensors of one CUDA device and dtype, outside compiled code (where
     per-tensor ops fuse anyway): the case for which a batched form replaces a loop over tensors. (The meta
     device counts as CUDA: ``benchmarks.launch_count`` runs the CUDA code path there.)"""
@@ -335,7 +350,7 @@ def max_abs(tensors: list[Tensor]) -> list[Tensor]:
     r"""Per-tensor max-norms :math:`\lVert x \rVert_\infty` as 0-d tensors (NaN for a tensor holding NaN, 0
     for an empty one), from ``aminmax``: one vectorized pass, where CPU's ``inf``-norm is ~20x slower. On a
     CUDA bucket of non-empty tensors, one ``_foreach_norm`` launch (NaN-propagating there)."""
-    if _one_bucket(tensors) and all(t.numel() for t in tensors):
+    if cuda_bucket(tensors) and all(t.numel() for t in tensors):
         return list(torch._foreach_norm(tensors, math.inf))
     out = []
     for t in tensors:
@@ -352,7 +367,7 @@ def all_finite(tensors: list[Tensor]) -> Tensor:
     the minimum and the maximum of a tensor, and an infinity is one of them. On CUDA the per-tensor max-norms
     of one ``_foreach_norm`` launch (NaN-propagating there, no overflow) replace them."""
     nonempty = [t for t in tensors if t.numel()]  # the inf-norm of an empty tensor is an error on CPU
-    if _one_bucket(nonempty):
+    if cuda_bucket(nonempty):
         return torch.isfinite(torch.stack(torch._foreach_norm(nonempty, math.inf))).all()
     extremes = [v for t in nonempty for v in torch.aminmax(t)]
     if not extremes:
@@ -389,7 +404,7 @@ def snapshot(tensors: list[Tensor]) -> Tensor | list[Tensor]:
     """A copy of ``tensors`` for :func:`undo_unless_`: one flat tensor on a CUDA bucket (one launch, not
     one per tensor), else per-tensor clones (CPU, mixed dtypes, a DTensor, or compiled code, where
     inductor fuses them into the update)."""
-    return torch.cat([t.reshape(-1) for t in tensors]) if _one_bucket(tensors) else [t.clone() for t in tensors]
+    return torch.cat([t.reshape(-1) for t in tensors]) if cuda_bucket(tensors) else [t.clone() for t in tensors]
 
 
 def undo_unless_(tensors: list[Tensor], before: Tensor | list[Tensor], ok: Tensor) -> None:

@@ -139,18 +139,23 @@ class AdaFactor(BaseOptimizer):
             grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'grad'))]
         updates = self.into('update', torch.mul, grads, grads)  # g^2, then (dead after its means) the update
         mats, ams = [i for i, g in enumerate(grads) if g.dim() >= 2], exp_avg_sq_hat is not None
-        # mean(g^2 + eps1) as mean(g^2) + eps1: row and column means (reductions per tensor), or g^2 unfactored
-        means = [u.mean(dim=-1) if u.dim() >= 2 else u for u in updates] + [updates[i].mean(dim=-2) for i in mats]
+        flat = [i for i, g in enumerate(grads) if g.dim() < 2]  # the unfactored moment is the 'row' entry
+        g2, rows, cols = ([x[i] for i in mats] for x in (updates, exp_avg_sq_row, exp_avg_sq_col))
+        # mean(g^2 + eps1) as mean(g^2) + eps1: row and column means of matrices (F.stacked: per tensor, or
+        # per stack of same-shaped matrices on a CUDA bucket), or g^2 itself unfactored
+        means = [updates[i] for i in flat] + F.stacked(lambda u: u.mean(dim=-1), g2)
+        means += F.stacked(lambda u: u.mean(dim=-2), g2)
         torch._foreach_add_(means, group['eps1'])
-        torch._foreach_lerp_(exp_avg_sq_row + [exp_avg_sq_col[i] for i in mats], means, 1.0 - beta2_t)
+        torch._foreach_lerp_([exp_avg_sq_row[i] for i in flat] + rows + cols, means, 1.0 - beta2_t)
         if mats:
-            g2, rows, cols = ([x[i] for i in mats] for x in (updates, exp_avg_sq_row, exp_avg_sq_col))
-            row_hat = torch._foreach_div(rows, [r.mean(dim=-1, keepdim=True) for r in rows])
+            row_hat = torch._foreach_div(rows, F.stacked(lambda r: r.mean(dim=-1, keepdim=True), rows))
             if not ams:  # g / sqrt(V) as rsqrt(R / mean(R)) rsqrt(C)^T * g: no full-size V
                 row_hat, cols = torch._foreach_rsqrt(row_hat), torch._foreach_rsqrt(cols)
-            for r, c, u in zip(row_hat, cols, g2):  # the outer product: a broadcast per tensor
-                torch.mul(r.unsqueeze(-1), c.unsqueeze(-2), out=u)
-        flat = [i for i, g in enumerate(grads) if g.dim() < 2]  # the unfactored moment is the 'row' entry
+            if F.cuda_bucket(g2):  # the outer products as stacks, copied into the update buffers
+                F.copy_(g2, F.stacked(lambda r, c: r.unsqueeze(-1) * c.unsqueeze(-2), row_hat, cols))
+            else:  # per tensor into the update buffers (reused between steps on CPU)
+                for r, c, u in zip(row_hat, cols, g2):
+                    torch.mul(r.unsqueeze(-1), c.unsqueeze(-2), out=u)
         if ams:  # V-hat: the row entry of an unfactored tensor, else the product in its update buffer
             torch._foreach_maximum_(exp_avg_sq_hat, [v if u.dim() < 2 else u for v, u in zip(exp_avg_sq_row, updates)])
             self.into(updates, torch.rsqrt, exp_avg_sq_hat)
