@@ -262,6 +262,14 @@ def dots(xs: list[Tensor], ys: list[Tensor]) -> list[Tensor]:
     return [(x * y).sum() if is_dtensor(x) else torch.dot(x.reshape(-1), y.reshape(-1)) for x, y in zip(xs, ys)]
 
 
+def nonnegative_sums(tensors: list[Tensor]) -> list[Tensor]:
+    """Per-tensor sums of tensors with no negative entry, as 0-d tensors: ``sum()`` each on CPU, elsewhere
+    their 1-norms in one ``_foreach_norm`` launch (equal for such tensors)."""
+    if tensors[0].device.type == 'cpu' or is_dtensor(tensors[0]):
+        return [t.sum() for t in tensors]
+    return list(torch._foreach_norm(tensors, 1))
+
+
 def l1_norms(tensors: list[Tensor], scratch: list[Tensor]) -> list[Tensor]:
     """Per-tensor 1-norms; on CPU ``|x|`` is written into ``scratch`` (dead buffers of the same shapes)
     and summed, ~2x faster than CPU's 1-norm kernel."""

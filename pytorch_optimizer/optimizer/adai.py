@@ -101,9 +101,9 @@ class Adai(BaseOptimizer):
             grads[:] = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
         # the group sum of the next v from reductions only: the state is updated once the step is known to be finite
         exp_avg_sq, dtype = [s['exp_avg_sq'] for s in states], grads[0].dtype
-        cpu = params[0].device.type == 'cpu'  # else foreach reductions: a launch each (v >= 0: its sum is its 1-norm)
-        sum_v = F.ordered_sum([v.sum() for v in exp_avg_sq] if cpu else torch._foreach_norm(exp_avg_sq, 1), dtype)
-        sum_g2 = F.ordered_sum(F.dots(grads, grads), dtype) if cpu else F.global_norm(grads).to(dtype).square()
+        sum_v, sum_g2 = F.ordered_sum(F.nonnegative_sums(exp_avg_sq), dtype), F.ordered_sum(
+            F.dots(grads, grads), dtype
+        )
         mean = (beta2 * sum_v + (1.0 - beta2) * sum_g2) / (bias_correction2 * sum(v.numel() for v in exp_avg_sq))
         finite = torch.isfinite(mean)
         return {

@@ -108,9 +108,8 @@ class AdamS(BaseOptimizer):
             torch._foreach_addcmul_(moments['exp_avg_sq'], gs, gs, value=1.0 - beta2)
             if group['ams_bound']:
                 torch._foreach_maximum_(moments['max_exp_avg_sq'], moments['exp_avg_sq'])
-            if decoupled:  # off CPU one launch for the batch (v >= 0: its sum is its 1-norm)
-                v = moments[keys[-1]]
-                sums += [x.sum() for x in v] if v[0].device.type == 'cpu' else torch._foreach_norm(v, 1)
+            if decoupled:
+                sums += F.nonnegative_sums(moments[keys[-1]])
 
         decay = torch.ones((), dtype=params[0].dtype, device=params[0].device)
         if decoupled:

@@ -106,8 +106,7 @@ class DAdaptAdam(BaseOptimizer):
             p, g = [params[i] for i in idx], [grads[i] for i in idx]
             s, m, v = ([states[i][k] for i in idx] for k in ('s', 'exp_avg', 'exp_avg_sq'))
             # temporaries per tensor into reused buffers on CPU, by foreach ops elsewhere (one launch per batch)
-            denom = self.scratch(g, 'denom') if cpu else None
-            denom = [torch.sqrt(x, out=y) for x, y in zip(v, denom)] if cpu else torch._foreach_sqrt(v)
+            denom = self.into('denom', torch.sqrt, v)
             torch._foreach_add_(denom, eps)
             denom = [torch.div(x, w, out=w) for x, w in zip(s, denom)] if cpu else torch._foreach_div(s, denom)
             dots.update(zip(idx, F.dots(g, denom)))
@@ -120,7 +119,7 @@ class DAdaptAdam(BaseOptimizer):
             torch._foreach_addcmul_(v, g, g, value=1.0 - beta2)
             if decay is not None:
                 torch._foreach_mul_(p, decay)
-            denom = [torch.sqrt(x, out=y) for x, y in zip(v, denom)] if cpu else torch._foreach_sqrt(v)
+            denom = self.into('denom', torch.sqrt, v)  # (on CPU the same buffers, dead again)
             torch._foreach_add_(denom, eps)
             if flag is None:
                 addcdiv_scaled_(p, m, denom, -ok.to(m[0].dtype))

@@ -112,8 +112,7 @@ class Prodigy(BaseOptimizer):
         batches, dots, l1, cpu = self._batches(group, params), {}, {}, params[0].device.type == 'cpu'
         for idx in batches:  # temporaries per tensor into reused buffers on CPU, by foreach ops elsewhere
             g, p0, p = [grads[i] for i in idx], [states[i]['p0'] for i in idx], [params[i] for i in idx]
-            shifts = [torch.sub(x, y, out=w) for x, y, w in zip(p0, p, self.scratch(g, 'work'))] if cpu else None
-            dots.update(zip(idx, F.dots(shifts or torch._foreach_sub(p0, p), g)))
+            dots.update(zip(idx, F.dots(self.into('work', torch.sub, p0, p), g)))
         dot_sum = F.ordered_sum([dots[i] for i in every], d.dtype)
         # a non-finite gradient makes its dot, so the sum, non-finite: only a non-finite sum needs the full check
         ok = torch.isfinite(dot_sum)
