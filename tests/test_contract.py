@@ -7,6 +7,7 @@ import inspect
 import io
 import math
 import pickle
+import sys
 
 import pytest
 import torch
@@ -89,19 +90,32 @@ def test_accelerator_masks_match_cpu_host_reads(key, case, monkeypatch):
     assert_same_state(*[r[0] for r in runs], *[r[1] for r in runs], max(case.tol, 1e-12))
 
 
+def force_cuda_bucket_forms(monkeypatch) -> None:
+    """Make ``functional`` take its CUDA-bucket forms on CPU, with device-side masks instead of host reads:
+    ``cuda_bucket`` and ``host_flag`` replaced wherever they are bound (``functional`` and any module that
+    imported them by name)."""
+    from pytorch_optimizer.base import functional as F
+
+    forced = {
+        id(F.host_flag): lambda ok: None,
+        id(F.cuda_bucket): lambda ts: len({(t.device, t.dtype) for t in ts}) == 1,
+    }
+    for module in [m for name, m in sys.modules.items() if name.startswith('pytorch_optimizer')]:
+        for name, value in list(vars(module).items()):
+            if id(value) in forced:
+                monkeypatch.setattr(module, name, forced[id(value)])
+
+
 @pytest.mark.parametrize(('key', 'case'), ALL)
 def test_cuda_bucket_forms_match_the_cpu_path(key, case, monkeypatch):
     """The batched forms ``functional`` takes on one CUDA bucket (a flat masked copy, one inf-norm, foreach
     dot products, a flat snapshot) with device-side masks, forced here on CPU, against the CPU path."""
     if OPTIMIZERS.entries[key].external:
         pytest.skip("torch's own class")
-    from pytorch_optimizer.base import functional as F
-
     runs = []
     for forced in (False, True):
         if forced:
-            monkeypatch.setattr(F, 'host_flag', lambda ok: None)
-            monkeypatch.setattr(F, 'cuda_bucket', lambda ts: len({(t.device, t.dtype) for t in ts}) == 1)
+            force_cuda_bucket_forms(monkeypatch)
         params = make_params()
         opt = build(key, case, params)
         run(opt, params, make_targets(params))
@@ -282,15 +296,18 @@ def test_sparse_gradients(key, case):
             opt.step(closure)
 
 
-@pytest.mark.parametrize('masked', [False, True], ids=['cpu', 'masked'])
+@pytest.mark.parametrize('masked', ['cpu', 'masked', 'bucket'])
 @pytest.mark.parametrize(('key', 'case'), ALL)
 def test_nan_gradient_does_not_spread(key, case, masked, monkeypatch):
-    """``masked``: the accelerator path (no host reads of the finite flags), taken by pretending to compile."""
+    """``masked``: the accelerator path (no host reads of the finite flags), taken by pretending to compile;
+    ``bucket``: the eager CUDA-bucket forms (flat masks and snapshots), forced on CPU."""
     requires(case, 'nan_isolation')
-    if masked:
-        if OPTIMIZERS.entries[key].external:
-            pytest.skip("torch's own class: is_compiling selects its capturable code")
+    if masked != 'cpu' and OPTIMIZERS.entries[key].external:
+        pytest.skip("torch's own class: is_compiling selects its capturable code")
+    if masked == 'masked':
         monkeypatch.setattr(torch.compiler, 'is_compiling', lambda: True)
+    elif masked == 'bucket':
+        force_cuda_bucket_forms(monkeypatch)
     results = []
     for poison in (False, True):
         params = make_params()[:2]
