@@ -13,6 +13,7 @@ import torch
 from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_positive
+from pytorch_optimizer.optimizer._adafactor_moment import inverse_sqrt_moment_, step_sizes
 from pytorch_optimizer.registry import register_optimizer
 
 
@@ -120,47 +121,15 @@ class AdaFactor(BaseOptimizer):
         return state
 
     def _update(self, group, params, grads, exp_avg_sq_row, exp_avg_sq_col, exp_avg=None, exp_avg_sq_hat=None):
-        beta1, beta2 = group['betas']
-        step, wd = group['step'], group['weight_decay']
-        rho = group['lr']
-        if group['relative_step']:
-            rho = min(1e-6 * step if group['warmup_init'] else 1e-2, 1.0 / math.sqrt(step))
-        if group['decay_rate'] is None:
-            beta2_t = beta2 * (1.0 - beta2 ** (step - 1)) / (1.0 - beta2**step)
-        else:
-            beta2_t = 1.0 - math.pow(step, group['decay_rate'])
-        alpha, scaled = rho, group['scale_parameter']
-        if scaled:
-            alpha = list(torch._foreach_norm(params))
-            torch._foreach_div_(alpha, [math.sqrt(p.numel()) for p in params])
-            torch._foreach_clamp_min_(alpha, group['eps2'])
-            torch._foreach_mul_(alpha, rho)
+        beta1 = group['betas'][0]
+        wd, scaled = group['weight_decay'], group['scale_parameter']
+        beta2_t, alpha = step_sizes(group, params)
         if wd > 0.0 and not group['weight_decouple']:
             grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'grad'))]
         updates = self.into('update', torch.mul, grads, grads)  # g^2, then (dead after its means) the update
-        mats, ams = [i for i, g in enumerate(grads) if g.dim() >= 2], exp_avg_sq_hat is not None
-        flat = [i for i, g in enumerate(grads) if g.dim() < 2]  # the unfactored moment is the 'row' entry
-        g2, rows, cols = ([x[i] for i in mats] for x in (updates, exp_avg_sq_row, exp_avg_sq_col))
-        # mean(g^2 + eps1) as mean(g^2) + eps1: row and column means of matrices (F.stacked: per tensor, or
-        # per stack of same-shaped matrices on a CUDA bucket), or g^2 itself unfactored
-        means = [updates[i] for i in flat] + F.stacked(lambda u: u.mean(dim=-1), g2)
-        means += F.stacked(lambda u: u.mean(dim=-2), g2)
-        torch._foreach_add_(means, group['eps1'])
-        torch._foreach_lerp_([exp_avg_sq_row[i] for i in flat] + rows + cols, means, 1.0 - beta2_t)
-        if mats:
-            row_hat = torch._foreach_div(rows, F.stacked(lambda r: r.mean(dim=-1, keepdim=True), rows))
-            if not ams:  # g / sqrt(V) as rsqrt(R / mean(R)) rsqrt(C)^T * g: no full-size V
-                row_hat, cols = torch._foreach_rsqrt(row_hat), torch._foreach_rsqrt(cols)
-            if F.cuda_bucket(g2):  # the outer products as stacks, copied into the update buffers
-                F.copy_(g2, F.stacked(lambda r, c: r.unsqueeze(-1) * c.unsqueeze(-2), row_hat, cols))
-            else:  # per tensor into the update buffers (reused between steps on CPU)
-                for r, c, u in zip(row_hat, cols, g2):
-                    torch.mul(r.unsqueeze(-1), c.unsqueeze(-2), out=u)
-        if ams:  # V-hat: the row entry of an unfactored tensor, else the product in its update buffer
-            torch._foreach_maximum_(exp_avg_sq_hat, [v if u.dim() < 2 else u for v, u in zip(exp_avg_sq_row, updates)])
-            self.into(updates, torch.rsqrt, exp_avg_sq_hat)
-        elif flat:
-            self.into([updates[i] for i in flat], torch.rsqrt, [exp_avg_sq_row[i] for i in flat])
+        inverse_sqrt_moment_(
+            self, updates, exp_avg_sq_row, exp_avg_sq_col, exp_avg_sq_hat, 1.0 - beta2_t, group['eps1']
+        )
         torch._foreach_mul_(updates, grads)
         rms = torch._foreach_norm(updates)
         torch._foreach_div_(rms, [math.sqrt(u.numel()) * group['clip_threshold'] for u in updates])
