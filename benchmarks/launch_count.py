@@ -46,11 +46,12 @@ class Count(TorchDispatchMode):
             return None if name.endswith('_') else [torch.empty_like(t) for t in args[0]]
 
 
-def count(key: str, **options) -> collections.Counter:
-    """aten ops of one step of ``key`` with ``options`` (after three warm-up steps) on the meta device."""
+def count(key: str, tensors: int = 200, **options) -> collections.Counter:
+    """aten ops of one step of ``key`` with ``options`` (after three warm-up steps) on the meta device, for
+    the first ``tensors`` parameters of the small workload."""
     import pytorch_optimizer as po
 
-    params = [torch.nn.Parameter(torch.zeros(s, device='meta')) for s in WORKLOADS['small']]
+    params = [torch.nn.Parameter(torch.zeros(s, device='meta')) for s in WORKLOADS['small'][:tensors]]
     for p in params:
         p.grad = torch.zeros(p.shape, device='meta')
     factory = po.load_optimizer(key)

@@ -30,3 +30,18 @@ def test_an_elementwise_update_launches_a_constant_number_of_kernels(key):
 
 def test_a_loop_over_tensors_is_seen():
     assert launches('lion', foreach=False) >= 4 * 200  # one batch per tensor: each op launches 200 times
+
+
+COUNTED = sorted(k for k, e in OPTIMIZERS.entries.items() if not e.external and k not in ('newton', 'newtonsummary'))
+
+
+@pytest.mark.parametrize('key', [k for k in COUNTED if 'weight_decay' in signature_defaults(OPTIMIZERS.entry(k).cls)])
+def test_weight_decay_adds_no_loop_over_tensors(key):
+    """Coupled (L2) and decoupled weight decay add a few launches off CPU, not one per tensor (40 here)."""
+    try:
+        base = launches(key, tensors=40)
+    except Exception as error:  # needs a closure or Hessian-vector products
+        pytest.skip(f'not counted: {error!r:.60}')
+    coupled = {'weight_decouple': False} if 'weight_decouple' in signature_defaults(OPTIMIZERS.entry(key).cls) else {}
+    for options in ({'weight_decay': 0.1, **coupled}, {'weight_decay': 0.1}):
+        assert launches(key, tensors=40, **options) <= base + 20, f'{key} with {options}: a loop over the tensors'

@@ -125,7 +125,7 @@ class AdaFactor(BaseOptimizer):
         wd, scaled = group['weight_decay'], group['scale_parameter']
         beta2_t, alpha = step_sizes(group, params)
         if wd > 0.0 and not group['weight_decouple']:
-            grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'grad'))]
+            grads = self.into('grad', torch.add, grads, params, alpha=wd)
         updates = self.into('update', torch.mul, grads, grads)  # g^2, then (dead after its means) the update
         inverse_sqrt_moment_(
             self, updates, exp_avg_sq_row, exp_avg_sq_col, exp_avg_sq_hat, 1.0 - beta2_t, group['eps1']

@@ -98,7 +98,7 @@ class Adai(BaseOptimizer):
         if group['use_gc']:
             grads[:] = F.centralize_gradients(grads, out=self.scratch(grads, 'centered'))
         if wd > 0.0 and not (group['weight_decouple'] or group['stable_weight_decay']):
-            grads[:] = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
+            grads[:] = self.into('l2', torch.add, grads, params, alpha=wd)
         # the group sum of the next v from reductions only: the state is updated once the step is known to be finite
         exp_avg_sq, dtype = [s['exp_avg_sq'] for s in states], grads[0].dtype
         sum_v, sum_g2 = F.ordered_sum(F.nonnegative_sums(exp_avg_sq), dtype), F.ordered_sum(

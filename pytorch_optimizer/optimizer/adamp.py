@@ -99,7 +99,7 @@ class AdamP(BaseOptimizer):
         if group['use_gc']:  # centered copies in dead buffers (the gradients are the user's)
             grads = F.centralize_gradients(grads, out=self.scratch(grads, 'centered'))
         if not group['weight_decouple'] and wd != 0.0:
-            grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
+            grads = self.into('l2', torch.add, grads, params, alpha=wd)
         torch._foreach_lerp_(
             exp_avg, F.adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads, 1.0 - beta1
         )
@@ -116,7 +116,7 @@ class AdamP(BaseOptimizer):
         step_size = s * (lr if group['adam_debias'] else lr / self.bias_correction(beta1, step))
         decay = (1.0 if group['fixed_decay'] else lr) * wd if group['weight_decouple'] else 0.0
         if on_cpu := params[0].device.type == 'cpu':  # per tensor into reused buffers (fresh ones page-fault)
-            denom = [torch.sqrt(v, out=d) for v, d in zip(exp_avg_sq, self.scratch(exp_avg_sq, 'denom'))]
+            denom = self.into('denom', torch.sqrt, exp_avg_sq)
         else:  # one launch for the batch
             denom = torch._foreach_sqrt(exp_avg_sq)
         torch._foreach_add_(denom, s * eps)

@@ -106,7 +106,7 @@ class AvaGrad(BaseOptimizer):
                     params, 1.0 - ok.to(params[0].dtype) * (wd * (1.0 if group['fixed_decay'] else lr))
                 )
             else:  # never into p.grad
-                grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
+                grads = self.into('l2', torch.add, grads, params, alpha=wd)
         torch._foreach_lerp_(exp_avg, grads, 1.0 - beta1)
         if step > 1:
             update = self._rates(group, exp_avg_sq)

@@ -105,7 +105,7 @@ class DAdaptAdaGrad(BaseOptimizer):
         # the parameter step needs d_k only: it runs here, batch by batch, while s_k / (sqrt(a_k) + eps) is at hand
         wd, eps = group['weight_decay'], group['eps']
         if wd and not group['weight_decouple']:
-            grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
+            grads = self.into('l2', torch.add, grads, params, alpha=wd)
         ok = F.all_finite(grads)
         grads = F.zero_unless(ok, grads)
         names = ('d', 'gsq_weighted', 'sksq_weighted', 'skl1')

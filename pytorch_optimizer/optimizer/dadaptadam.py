@@ -90,7 +90,7 @@ class DAdaptAdam(BaseOptimizer):
         beta1, beta2 = group['betas']
         sqrt_beta2, step, wd, eps = math.sqrt(beta2), group['step'], group['weight_decay'], group['eps']
         if wd and not group['weight_decouple']:
-            grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
+            grads = self.into('l2', torch.add, grads, params, alpha=wd)
         ok = all_finite(grads)
         grads = zero_unless(ok, grads)
         d, numerator = group_scalars(group, params[0], d=group['d0'], numerator_weighted=0.0)

@@ -114,9 +114,9 @@ class Lamb(BaseOptimizer):
         step, wd = group['step'], group['weight_decay']
         grads = F.zero_unless(ok, grads)  # the gradients themselves: never written into
         if clip is not None:
-            grads = [torch.mul(g, clip, out=b) for g, b in zip(grads, self.scratch(grads, 'grads'))]
+            grads = self.into('grads', torch.mul, grads, clip)
         if not group['weight_decouple'] and wd > 0.0:
-            grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'grads'))]
+            grads = self.into('grads', torch.add, grads, params, alpha=wd)
         moment_grads = F.adanorm_grads(grads, exp_grad_norm, group['r']) if group['adanorm'] else grads
         if group['grad_averaging']:
             torch._foreach_lerp_(exp_avg, moment_grads, 1.0 - beta1)

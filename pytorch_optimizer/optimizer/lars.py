@@ -78,7 +78,7 @@ class LARS(BaseOptimizer):
         # u = ratio * d with d = g + wd * theta; the per-tensor ratio is folded into the ops that read u
         d = grads
         if wd:
-            d = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'update'))]
+            d = self.into('update', torch.add, grads, params, alpha=wd)
         if momentum == 0.0:
             torch._foreach_addcmul_(params, d, list((ratio * -lr).unbind()))
             return

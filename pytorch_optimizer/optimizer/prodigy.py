@@ -107,7 +107,7 @@ class Prodigy(BaseOptimizer):
         beta3 = math.sqrt(beta2) if group['beta3'] is None else group['beta3']
         step, wd, d0, every = group['step'], group['weight_decay'], group['d0'], range(len(params))
         if wd and not group['weight_decouple']:
-            grads[:] = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
+            grads[:] = self.into('l2', torch.add, grads, params, alpha=wd)
         d, d_max, numerator = F.group_scalars(group, params[0], d=d0, d_max=d0, d_numerator=0.0)
         batches, dots, l1, cpu = self._batches(group, params), {}, {}, params[0].device.type == 'cpu'
         for idx in batches:  # temporaries per tensor into reused buffers on CPU, by foreach ops elsewhere

@@ -89,7 +89,7 @@ class SGDP(BaseOptimizer):
     def _update(self, group, params, grads, momentum_buffer=None):
         lr, momentum, wd = group['lr'], group['momentum'], group['weight_decay']
         if not group['weight_decouple'] and wd != 0.0:  # g + wd p in dead buffers (the gradients are the user's)
-            grads = [torch.add(g, p, alpha=wd, out=b) for g, p, b in zip(grads, params, self.scratch(grads, 'l2'))]
+            grads = self.into('l2', torch.add, grads, params, alpha=wd)
         damp, scale = 1.0 - group['dampening'], 1.0
         if momentum > 0.0:
             torch._foreach_mul_(momentum_buffer, momentum)
