@@ -11,6 +11,7 @@ import math
 import torch
 from torch import Tensor
 
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_lr, check_non_negative, check_range
 from pytorch_optimizer.registry import register_optimizer
@@ -35,6 +36,30 @@ def _project_(xs: list[Tensor], eps: float) -> None:
     torch._foreach_add_(norms, eps)
     for x, n in zip(xs, norms):
         x.div_(n)
+
+
+def _stack_norm(s: Tensor) -> Tensor:
+    """:func:`neuron_norm` of same-shaped 2+-d tensors stacked ``(n, rows, ...)``."""
+    return torch.linalg.vector_norm(s.flatten(2), dim=2).view(s.shape[:2] + (1,) * (s.dim() - 2))
+
+
+def _stacked_step_(params: list[Tensor], grads: list[Tensor], denom: list[Tensor], eps: float, project: bool) -> None:
+    """``p += g / d`` on 2+-d tensors, then (``project``) :func:`_project_`, per stack of same-shaped tensors
+    (off CPU: launches per shape, not per tensor), copied back into the parameters in one launch; a tensor
+    alone in its stack is updated through a view (no copies)."""
+    dst, src = [], []
+    for idx in F.shape_chunks(params):
+        xs = [[x[i] for i in idx] for x in (params, grads, denom)]
+        p, g, d = (x[0].unsqueeze(0) if len(idx) == 1 else torch.stack(x) for x in xs)
+        p.addcdiv_(g, d)
+        if project:  # centre each neuron (the trailing dimensions of a row), then rescale it to unit norm
+            dims = tuple(range(2, p.dim()))
+            p.sub_(p.mean(dim=dims, keepdim=True))
+            p.div_(torch.linalg.vector_norm(p, dim=dims, keepdim=True).add_(eps))
+        if len(idx) > 1:
+            dst += [params[i] for i in idx]
+            src += p.unbind()
+    F.copy_(dst, src)
 
 
 def _split(xs: list[Tensor]) -> tuple[list[int], list[int]]:
@@ -100,7 +125,10 @@ class Nero(BaseOptimizer):
     def _update(self, group, params, grads, exp_avg_sq, scale):
         beta, eps = group['beta'], group['eps']
         flat, rows = _split(params)
-        norms = [neuron_norm(g) if g.dim() > 1 else None for g in grads]
+        stacked = bool(rows) and F.cuda_bucket(grads)  # off CPU same-shaped 2+-d tensors as stacks
+        norms = [None] * len(grads) if stacked else [neuron_norm(g) if g.dim() > 1 else None for g in grads]
+        for i, n in zip(rows, F.stacked(_stack_norm, [grads[i] for i in rows]) if stacked else ()):
+            norms[i] = n
         for i, n in zip(flat, torch._foreach_abs([grads[i] for i in flat]) if flat else ()):
             norms[i] = n
         torch._foreach_mul_(norms, norms)
@@ -113,7 +141,10 @@ class Nero(BaseOptimizer):
         torch._foreach_div_(denom, torch._foreach_mul(scale, -group['lr']))
         if flat:
             torch._foreach_addcdiv_(*([xs[i] for i in flat] for xs in (params, grads, denom)))
-        for i in rows:  # (n, 1, ...) denominators broadcast over each row: per tensor
+        if stacked:  # (n, 1, ...) denominators broadcast over each row: per stack of same-shaped tensors
+            _stacked_step_(*([xs[i] for i in rows] for xs in (params, grads, denom)), eps, group['constraints'])
+            return
+        for i in rows:  # or per tensor
             params[i].addcdiv_(grads[i], denom[i])
         if group['constraints'] and rows:
             _project_([params[i] for i in rows], eps)

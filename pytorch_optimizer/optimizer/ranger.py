@@ -136,7 +136,7 @@ class Ranger(BaseOptimizer):
         torch._foreach_mul_(exp_avg_sq, F.cpu_scalar(beta2, params[0]))
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
         if adaptive:
-            denom = [torch.sqrt(v, out=d) for v, d in zip(exp_avg_sq, self.scratch(exp_avg_sq, 'denom'))]
+            denom = self.into('denom', torch.sqrt, exp_avg_sq)
             torch._foreach_add_(denom, group['eps'])
             F.addcdiv_scaled_(params, exp_avg, denom, -step_size)
         elif group['degenerated_to_sgd']:  # the momentum step while rho_t is below the threshold (else none)

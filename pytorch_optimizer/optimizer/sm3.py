@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.functional import copy_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_lr, check_non_negative, check_range
@@ -16,14 +17,23 @@ from pytorch_optimizer.registry import register_optimizer
 
 
 def _accumulators(acc: Tensor, shape: torch.Size) -> list[Tensor]:
-    """Views of the flat state: one vector per dimension, shaped to broadcast along that dimension."""
+    """Views of the flat state: one vector per dimension, shaped to broadcast along that dimension (after a
+    leading stack dimension for flat states stacked ``(n, sum(shape))``)."""
     if len(shape) <= 1:
         return [acc if acc.shape == shape else acc.view(shape)]
-    rank = len(shape)
+    lead, rank = acc.shape[:-1], len(shape)
     return [
-        a.view((1,) * i + (n,) + (1,) * (rank - 1 - i))
-        for i, (a, n) in enumerate(zip(acc.split_with_sizes(shape), shape))
+        a.view(lead + (1,) * i + (n,) + (1,) * (rank - 1 - i))
+        for i, (a, n) in enumerate(zip(acc.split_with_sizes(shape, dim=-1), shape))
     ]
+
+
+def _minimum(accs: list[Tensor], out: Tensor | None = None) -> Tensor:
+    """The smallest accumulator covering each coordinate."""
+    low = accs[0]
+    for a in accs[1:-1]:
+        low = torch.minimum(low, a)
+    return torch.minimum(low, accs[-1], out=out)
 
 
 @register_optimizer
@@ -86,29 +96,41 @@ class SM3(BaseOptimizer):
 
     def _update(self, group, params, grads, accumulator, momentum_buffer=None):
         beta, momentum = group['beta'], group['momentum']
-        nus = self.scratch(grads, 'nu')
-        covers = [_accumulators(acc, g.shape) for acc, g in zip(accumulator, grads)]
-        single = [len(accs) == 1 for accs in covers]  # one accumulator (1-d tensors): copies, one launch
-        copy_([nu for nu, one in zip(nus, single) if one], [accs[0] for accs, one in zip(covers, single) if one])
-        for nu, accs in zip(nus, covers):  # the smallest accumulator covering each coordinate
-            if len(accs) == 1:
-                continue
-            low = accs[0]
-            for a in accs[1:-1]:
-                low = torch.minimum(low, a)
-            torch.minimum(low, accs[-1], out=nu)
+        ones = [i for i, g in enumerate(grads) if g.dim() <= 1]  # a single accumulator: foreach ops
+        mats = [i for i, g in enumerate(grads) if g.dim() > 1]
+        stacked = F.cuda_bucket(grads)
+        if stacked:  # off CPU same-shaped matrices as stacks (nu as their views), copied back in one launch
+            chunks = [[mats[c] for c in idx] for idx in F.shape_chunks([grads[i] for i in mats])]
+            flats = [torch.stack([accumulator[i] for i in chunk]) for chunk in chunks]
+            covers = [_accumulators(flat, grads[chunk[0]].shape) for flat, chunk in zip(flats, chunks)]
+            lows, nus = [_minimum(accs) for accs in covers], [None] * len(grads)
+            fresh = self.scratch([grads[i] for i in ones], 'nu')
+            for idx, values in zip(chunks + [ones], [low.unbind() for low in lows] + [fresh]):
+                for i, nu in zip(idx, values):
+                    nus[i] = nu
+        else:  # per tensor, into buffers reused between steps
+            nus = self.scratch(grads, 'nu')
+            covers = [_accumulators(accumulator[i], grads[i].shape) for i in mats]
+            lows = [_minimum(accs, out=nus[i]) for accs, i in zip(covers, mats)]
+        one_accs, one_nus = [_accumulators(accumulator[i], grads[i].shape)[0] for i in ones], [nus[i] for i in ones]
+        copy_(one_nus, one_accs)
         if beta > 0.0:
             torch._foreach_mul_(nus, beta)
         torch._foreach_addcmul_(nus, grads, grads, value=1.0 - beta)
-        if beta == 0.0:  # a single accumulator is nu itself
-            copy_([accs[0] for accs, one in zip(covers, single) if one], [nu for nu, one in zip(nus, single) if one])
-        for nu, accs in zip(nus, covers):  # each accumulator takes the largest nu it covers
+        if beta == 0.0:  # a single accumulator is nu itself, else it keeps its running max
+            copy_(one_accs, one_nus)
+        elif ones:
+            torch._foreach_maximum_(one_accs, one_nus)
+        for nu, accs in zip(lows, covers):  # each accumulator takes the largest nu it covers
+            lead = nu.dim() - len(accs)  # 1 on a stack
             for i, a in enumerate(accs):
-                dims = [j for j in range(nu.dim()) if j != i]
+                dims = [j for j in range(lead, nu.dim()) if j != lead + i]
                 if beta > 0.0:
-                    torch.maximum(a, nu.amax(dim=dims, keepdim=True) if dims else nu, out=a)
-                elif dims:
+                    torch.maximum(a, nu.amax(dim=dims, keepdim=True), out=a)
+                else:
                     torch.amax(nu, dim=dims, keepdim=True, out=a)
+        if stacked:
+            copy_([accumulator[i] for chunk in chunks for i in chunk], [r for flat in flats for r in flat.unbind()])
         torch._foreach_add_(nus, group['eps'])
         torch._foreach_rsqrt_(nus)  # the update g / sqrt(nu + eps) is g * rsqrt(nu + eps)
         if momentum > 0.0:

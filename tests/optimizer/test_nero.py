@@ -50,3 +50,22 @@ def test_neurons_stay_centred_with_unit_norm():
             torch.testing.assert_close(
                 rows.mean(dim=1), torch.zeros(p.shape[0], dtype=torch.float64), rtol=0, atol=1e-14
             )
+
+
+@pytest.mark.parametrize('constraints', [True, False])
+def test_stacks_of_same_shaped_tensors_match_per_tensor(constraints, monkeypatch):
+    """The off-CPU form (stacks of same-shaped tensors, copied back; forced here on CPU) against the CPU form."""
+    from pytorch_optimizer.base import functional as F
+
+    runs = []
+    for forced in (False, True):
+        if forced:
+            monkeypatch.setattr(F, 'cuda_bucket', lambda tensors: True)
+        params = [p.requires_grad_() for p in make_params() + make_params()]
+        opt = Nero(params, lr=0.05, beta=0.9, constraints=constraints, foreach=True)
+        for _ in range(5):
+            backward(params)
+            opt.step()
+        runs.append(params)
+    for a, b in zip(*runs):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14)
