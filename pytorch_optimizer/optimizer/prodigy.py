@@ -144,17 +144,16 @@ class Prodigy(BaseOptimizer):
         if scalars is None:
             return
         d, dlr, m_weight, v_weight, eps, decay = scalars
-        cpu = grads[0].device.type == 'cpu'  # temporaries per tensor into reused buffers there, else foreach ops
-        if cpu or grads[0].dtype != d.dtype:  # (bf16: a 0-d x times d would be float32)
-            w = [torch.mul(x, d, out=y) for x, y in zip(grads, self.scratch(grads, 'work'))]  # d_k g
-        else:
-            w = torch._foreach_mul(grads, d)
+        if grads[0].dtype == d.dtype:  # d_k g, per tensor into reused buffers on CPU, else one foreach launch
+            w = self.into('work', torch.mul, grads, d)
+        else:  # bf16: foreach's product with a 0-d float32 d would be float32
+            w = [torch.mul(x, d, out=y) for x, y in zip(grads, self.scratch(grads, 'work'))]
         torch._foreach_lerp_(exp_avg, w, [m_weight] * len(w))  # beta1 m + (1 - beta1) d_k g
         torch._foreach_mul_(w, w)
         torch._foreach_lerp_(exp_avg_sq, w, [v_weight] * len(w))  # beta2 v + (1 - beta2) d_k^2 g^2
         if decay is not None:
             torch._foreach_mul_(params, decay)
-        w = [torch.sqrt(x, out=y) for x, y in zip(exp_avg_sq, w)] if cpu else torch._foreach_sqrt(exp_avg_sq)
+        w = self.into('work', torch.sqrt, exp_avg_sq)  # (on CPU the same buffers, dead again)
         torch._foreach_add_(w, eps)
-        w = [torch.div(x, y, out=y) for x, y in zip(exp_avg, w)] if cpu else torch._foreach_div(exp_avg, w)
+        w = self.into('work', torch.div, exp_avg, w)
         torch._foreach_addcmul_(params, w, [dlr] * len(w), value=-1.0)
