@@ -15,14 +15,8 @@ from torch.optim import Optimizer
 
 from pytorch_optimizer.base.exceptions import NoClosureError
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
-from pytorch_optimizer.base.validation import (
-    check_bool,
-    check_non_negative,
-    check_positive_int,
-    check_range,
-    owner_name,
-)
-from pytorch_optimizer.lr_scheduler._gen_probe import evaluate, probe_direction
+from pytorch_optimizer.base.validation import owner_name
+from pytorch_optimizer.optimizer import _newtonsummary_groups as inputs
 from pytorch_optimizer.optimizer._newtonsummary_groups import canonical, partition, trivial, wb
 from pytorch_optimizer.optimizer._newtonsummary_lrs import compute_hg, nesterov_lrs, set_lrs
 from pytorch_optimizer.registry import register_optimizer
@@ -101,34 +95,7 @@ class NewtonSummary(BaseOptimizer):
         updater: Optimizer | None = None,
         loader_pre_hook: Callable[[Any], tuple[Any, Any]] | None = None,
     ) -> None:
-        name = owner_name(self)
-        if (full_loss is None) != (hg_loader is None):
-            raise ValueError(f'{name}: give both full_loss and hg_loader, or neither (closure mode)')
-        if full_loss is not None and not callable(full_loss):
-            raise TypeError(f'{name}: full_loss must be callable, got {full_loss!r}')
-        if updater is not None and not isinstance(updater, Optimizer):
-            raise TypeError(f'{name}: updater must be a torch.optim.Optimizer, got {updater!r}')
-        nest = {'use': False, 'damping_int': 0.0, 'mom_order3_': 0.0, **(dct_nesterov or {})}
-        if not isinstance(dct_nesterov, dict | None) or set(nest) - {'use', 'damping_int', 'mom_order3_'}:
-            raise ValueError(f"{name}: dct_nesterov takes 'use', 'damping_int', 'mom_order3_', got {dct_nesterov!r}")
-        defaults = dict(
-            lr=0.0,
-            summary_lr=0.0,
-            damping=check_range(self, 'damping', damping, 0.0, 1.0, low_inclusive=False, high_inclusive=True),
-            nesterov=check_bool(self, "dct_nesterov['use']", nest['use']),
-            damping_int=check_non_negative(self, "dct_nesterov['damping_int']", nest['damping_int']),
-            mom_order3_=check_range(self, "dct_nesterov['mom_order3_']", nest['mom_order3_'], 0.0, 1.0),
-            period_hg=check_positive_int(self, 'period_hg', period_hg),
-            mom_lrs=check_range(self, 'mom_lrs', mom_lrs, 0.0, 1.0),
-            movavg=check_range(self, 'movavg', movavg, 0.0, 1.0),
-            ridge=check_non_negative(self, 'ridge', ridge),
-            noregul=check_bool(self, 'noregul', noregul),
-            remove_negative=check_bool(self, 'remove_negative', remove_negative),
-            maintain_true_lrs=check_bool(self, 'maintain_true_lrs', maintain_true_lrs),
-            diagonal=check_bool(self, 'diagonal', diagonal),
-            momentum=check_range(self, 'momentum', momentum, 0.0, 1.0, high_inclusive=True),
-            momentum_damp=check_range(self, 'momentum_damp', momentum_damp, 0.0, 1.0, high_inclusive=True),
-        )
+        defaults = inputs.settings(self, locals())
         self._full_loss, self._hg_loader = full_loss, hg_loader
         self._updater, self._pre_hook, self._hg_iter = updater, loader_pre_hook, None
         super().__init__(params, defaults)
@@ -149,17 +116,6 @@ class NewtonSummary(BaseOptimizer):
             group['damping'] *= factor
             group['lr'] *= factor
 
-    def _hg_batch(self) -> tuple[Any, Any]:
-        for _ in range(2):
-            if self._hg_iter is None:
-                self._hg_iter = iter(self._hg_loader)
-            try:
-                batch = next(self._hg_iter)
-                return self._pre_hook(batch) if self._pre_hook is not None else batch
-            except StopIteration:
-                self._hg_iter = None
-        raise ValueError(f'{owner_name(self)}: hg_loader is empty')
-
     @torch.no_grad()
     def step(self, closure: Callable[..., Any] | None = None) -> Any:
         """One step ``θ_s ← θ_s − lr_s u_s``; every ``period_hg`` steps the lrs are recomputed first."""
@@ -169,36 +125,10 @@ class NewtonSummary(BaseOptimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        grads = [p.grad for group in self.param_groups for p in group['params'] if p.grad is not None]
-        grads = [g for g in grads if not g.is_sparse]  # a sparse gradient is refused below
-        if grads and not bool(torch.stack([torch.isfinite(g).all() for g in grads]).all()):
-            return loss  # a non-finite gradient: no buffer, parameter, lr or counter changes
-        active, directions = [], []  # active: (group index, group, parameters with a gradient, their real views)
-        for index, group in enumerate(self.param_groups):
-            originals = [p for p in group['params'] if p.grad is not None]
-            fresh = [self.state[p].get('momentum_buffer') is None for p in originals]
-            params, grads, states = self._gather(group)
-            if not params:
-                continue
-            bufs = [s['momentum_buffer'] for s in states]
-            if self._updater is None:
-                torch._foreach_mul_(bufs, group['momentum'])
-                torch._foreach_add_(bufs, grads, alpha=1.0 - group['momentum_damp'])
-                for buf, grad, first in zip(bufs, grads, fresh):
-                    if first:  # a parameter's first buffer is its gradient
-                        buf.copy_(grad)
-            active.append((index, group, originals, params))
-            directions.append(bufs)
-        if not active:
+        found = inputs.search_directions(self, self._updater)  # None: no gradient, or a non-finite one
+        if found is None:
             return loss
-        indices, groups, originals, views = zip(*active)
-        if self._updater is not None:  # u: the displacement of one updater step (its state keeps the step)
-            probe = probe_direction(self._updater, unit_lr=False, restore_state=False)
-            moved = {p: torch.view_as_real(d) if d.is_complex() else d for ps, ds in probe for p, d in zip(ps, ds)}
-            directions = [
-                [moved[o] if o in moved else torch.zeros_like(p) for o, p in zip(group_originals, group_views)]
-                for group_originals, group_views in zip(originals, views)
-            ]
+        indices, groups, originals, views, directions = found
         shared, cfg = self.state['newton_summary'], self.defaults
         step = shared.setdefault('step', 0)
         for group in groups:
@@ -206,7 +136,7 @@ class NewtonSummary(BaseOptimizer):
         ok = True
         if step % cfg['period_hg'] == 0:
             with torch.enable_grad():
-                value = self._full_loss(*self._hg_batch()) if self._full_loss is not None else evaluate(closure)
+                value = inputs.summary_loss(self, closure)
                 summary = compute_hg(originals, value, directions, noregul=cfg['noregul'], diagonal=cfg['diagonal'])
             ok = all(bool(torch.isfinite(x).all()) for x in summary)  # else skip the step: no NaN spreads
             if ok:

@@ -10,10 +10,10 @@ import math
 
 import torch
 
-from pytorch_optimizer.base import functional as F
-from pytorch_optimizer.base.functional import adanorm_grads, cache_slices, copy_, is_dtensor
+from pytorch_optimizer.base.functional import adanorm_grads, copy_, dots, is_dtensor
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
+from pytorch_optimizer.optimizer._swats_cpu import update_cpu
 from pytorch_optimizer.registry import register_optimizer
 
 
@@ -92,7 +92,7 @@ class SWATS(BaseOptimizer):
         return self.state_keys + extra
 
     def _batches(self, group, params):
-        # eager CPU: one batch per dtype, whose update walks cache-sized pieces itself (see _update_cpu)
+        # eager CPU: one batch per dtype, whose update walks cache-sized pieces itself (see _swats_cpu)
         if group['foreach'] is None and params[0].device.type == 'cpu':
             return super()._batches({**group, 'foreach': True}, params)
         return super()._batches(group, params)
@@ -111,7 +111,7 @@ class SWATS(BaseOptimizer):
         # CPU: host reads and cache-sized slices; accelerators, compiled code and sharded (DTensor) tensors: masks
         if params[0].device.type == 'cpu' and not torch.compiler.is_compiling() and not is_dtensor(params[0]):
             moments = (moment_grads, exp_avg, exp_avg_sq, max_exp_avg_sq)
-            self._update_cpu(group, params, grads, moments, momentum_buffer, exp_avg2, sgd_lr, step_size)
+            update_cpu(self, group, params, grads, moments, momentum_buffer, exp_avg2, sgd_lr, step_size)
             return
         rates = torch.stack(sgd_lr)  # per-tensor scalars as one vector: a launch per op, not per tensor
         sgd = (rates > 0).to(rates.dtype)
@@ -132,41 +132,10 @@ class SWATS(BaseOptimizer):
         adam_step = torch._foreach_div(exp_avg, denom)
         torch._foreach_mul_(adam_step, -step_size)
         pp = torch.stack(torch._foreach_norm(adam_step)).square()
-        self._switch(group, torch.stack(F.dots(adam_step, grads)), pp, exp_avg2, sgd_lr, adam=sgd == 0)
+        self._switch(group, torch.stack(dots(adam_step, grads)), pp, exp_avg2, sgd_lr, adam=sgd == 0)
         torch._foreach_mul_(adam_step, (1.0 - sgd).unbind())
         torch._foreach_add_(params, adam_step)
         torch._foreach_add_(params, sgd_step)
-
-    def _update_cpu(self, group, params, grads, moments, momentum_buffer, exp_avg2, sgd_lr, step_size):
-        """The same update with each tensor's phase read on the host (no device to wait for): the other phase's
-        masked passes are skipped, and a tensor is updated over cache-sized pieces (one pass over memory)."""
-        beta1, beta2 = group['betas']
-        adam, pgs, pps = [], [], []
-        for i, (p, g, *tensors) in enumerate(zip(params, grads, *moments)):
-            in_sgd, pg, pp = bool(sgd_lr[i] > 0), [], []
-            for xp, gp, mgp, mp, vp, vmaxp in cache_slices([p, g, *tensors], self.cache_chunk):
-                mp.lerp_(mgp, 1.0 - beta1)
-                vp.mul_(beta2).addcmul_(gp, gp, value=1.0 - beta2)
-                if group['ams_bound']:
-                    torch.maximum(vmaxp, vp, out=vmaxp)
-                if in_sgd:  # SGD phase: the Adam moments still advance, the Adam step is 0
-                    continue
-                u = torch.sqrt(vmaxp, out=self.scratch([xp], 'adam_step')[0]).add_(group['eps'])
-                flat = torch.div(mp, u, out=u).mul_(-step_size).view(-1)
-                pg.append(torch.dot(flat, gp.reshape(-1)))
-                pp.append(torch.dot(flat, flat))
-                xp.add_(u)
-            if in_sgd:  # the momentum buffer and the SGD step stay 0 in the Adam phase
-                buffer = momentum_buffer[i].mul_(beta1).add_(g)
-                sgd_step = torch.add(g, buffer, alpha=beta1) if group['nesterov'] else buffer
-                p.addcmul_(sgd_step, sgd_lr[i] * -(1.0 - beta1))
-                continue
-            adam.append(i)
-            pgs.append(pg[0] if len(pg) == 1 else torch.stack(pg).sum())
-            pps.append(pp[0] if len(pp) == 1 else torch.stack(pp).sum())
-        if adam:
-            pg, pp = torch.stack(pgs), torch.stack(pps)
-            self._switch(group, pg, pp, [exp_avg2[i] for i in adam], [sgd_lr[i] for i in adam])
 
     def _switch(self, group, pg, pp, exp_avg2, sgd_lr, adam=None):
         """The SGD learning-rate estimate, its average and the switch, from the stacked per-tensor products
