@@ -12,15 +12,6 @@ import torch
 
 from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
-from pytorch_optimizer.base.validation import (
-    check_betas,
-    check_bool,
-    check_lr,
-    check_non_negative,
-    check_positive,
-    check_positive_int,
-    check_range,
-)
 from pytorch_optimizer.optimizer import _ranger21_parts as parts
 from pytorch_optimizer.registry import register_optimizer
 
@@ -109,34 +100,7 @@ class Ranger21(BaseOptimizer):
         maximize: bool = False,
         foreach: bool | None = None,
     ) -> None:
-        num_iterations = check_positive_int(self, 'num_iterations', num_iterations)
-        betas = check_betas(self, betas)
-        warm_up, warm_down = parts.warm_lengths(
-            num_iterations, betas[1], num_warm_up_iterations, num_warm_down_iterations
-        )
-        arguments = locals()
-        flags = ('use_softplus', 'disable_lr_scheduler', 'centralize_gradients', 'normalize_gradients')
-        flags += ('weight_decouple', 'fixed_decay', 'adam_debias')
-        defaults = {name: check_bool(self, name, arguments[name]) for name in flags}
-        for name in ('beta0', 'agc_eps', 'weight_decay', 'norm_loss_factor', 'eps'):
-            defaults[name] = check_non_negative(self, name, arguments[name])
-        for name in ('beta_softplus', 'agc_clipping_value'):
-            defaults[name] = check_positive(self, name, arguments[name])
-        defaults.update(
-            num_iterations=num_iterations,
-            lr=check_lr(self, lr),
-            betas=betas,
-            num_warm_up_iterations=check_positive_int(self, 'num_warm_up_iterations', warm_up, allow_zero=True),
-            num_warm_down_iterations=check_positive_int(self, 'num_warm_down_iterations', warm_down, allow_zero=True),
-            warm_down_min_lr=check_lr(self, warm_down_min_lr, 'warm_down_min_lr'),
-            lookahead_merge_time=check_positive_int(self, 'lookahead_merge_time', lookahead_merge_time),
-            lookahead_blending_alpha=check_range(
-                self, 'lookahead_blending_alpha', lookahead_blending_alpha, 0.0, 1.0, high_inclusive=True
-            ),
-            maximize=maximize,
-            foreach=foreach,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, parts.defaults(self, locals()))
 
     def init_state(self, group, param, keys):
         state = super().init_state(group, param, keys)
@@ -148,7 +112,7 @@ class Ranger21(BaseOptimizer):
 
     def _prepare(self, group, params, grads, states):
         # gradients preprocessed for the whole group (the variance mean is group-wide) into reused buffers, not p.grad
-        grads[:] = parts.preprocess_gradients(group, params, grads, self.scratch(grads, 'processed'))
+        grads[:] = parts.preprocess_gradients(group, params, grads, self.scratch)
         mean = parts.mean_variance(group, params, grads, [s['variance_ma'] for s in states])
         return {'variance_mean': mean, 'finite': torch.isfinite(mean)}
 
@@ -156,7 +120,7 @@ class Ranger21(BaseOptimizer):
         self, group, params, grads, grad_ma, neg_grad_ma, variance_ma, max_variance_ma, lookahead_params,
         variance_mean, finite,
     ):  # fmt: skip
-        (beta1, beta2), beta0, step, eps = group['betas'], group['beta0'], group['step'], group['eps']
+        (beta1, beta2), beta0, step = group['betas'], group['beta0'], group['step']
         tensors = params + grad_ma + neg_grad_ma + variance_ma + max_variance_ma + lookahead_params
         flag, cpu = F.host_flag(finite), params[0].device.type == 'cpu'  # on CPU a non-finite step is skipped
         if flag is False:
@@ -168,20 +132,17 @@ class Ranger21(BaseOptimizer):
         torch._foreach_maximum_(max_variance_ma, variance_ma)
         current, previous = (grad_ma, neg_grad_ma) if step % 2 == 1 else (neg_grad_ma, grad_ma)  # PNM: EMAs in turn
         torch._foreach_lerp_(current, grads, 1.0 - beta1**2)
-        if cpu:  # (1 + beta0) m_t - beta0 m_{t-1} = lerp(m_t, m_{t-1}, -beta0), into reused buffers (grads' are dead)
+        if cpu:  # (1 + beta0) m_t - beta0 m_{t-1} = lerp(m_t, m_{t-1}, -beta0), into reused buffers
             update = [torch.lerp(c, p, -beta0, out=u) for c, p, u in zip(current, previous, self.scratch(grads, 'u'))]
-            denom = [torch.sqrt(v, out=g) for v, g in zip(max_variance_ma, grads)]
         else:  # a launch per op, not per tensor
-            update, denom = torch._foreach_lerp(current, previous, -beta0), torch._foreach_sqrt(max_variance_ma)
-        step_size = lr / math.hypot(1.0 + beta0, beta0) / debias
-        torch._foreach_div_(denom, math.sqrt(self.bias_correction(beta2, step)))
-        torch._foreach_add_(denom, eps)
-        if group['use_softplus']:
-            denom = [torch.ops.aten.softplus.out(d, group['beta_softplus'], 20.0, out=d) for d in denom]
-        torch._foreach_div_(update, denom)
+            update = torch._foreach_lerp(current, previous, -beta0)
+        # the denominators go into the gradients' buffers on CPU (dead from here on)
+        torch._foreach_div_(
+            update, parts.denominators(group, max_variance_ma, grads, self.bias_correction(beta2, step))
+        )
         # stable weight decay and norm loss, both proportional to theta_{t-1}: one multiplicative factor per tensor
-        torch._foreach_mul_(params, parts.decay_factors(group, params, lr, variance_mean))
-        torch._foreach_add_(params, update, alpha=-step_size)
+        parts.decay_(group, params, lr, variance_mean)
+        torch._foreach_add_(params, update, alpha=-lr / math.hypot(1.0 + beta0, beta0) / debias)
         if step % group['lookahead_merge_time'] == 0:
             torch._foreach_lerp_(lookahead_params, params, group['lookahead_blending_alpha'])
             F.copy_(params, lookahead_params)
