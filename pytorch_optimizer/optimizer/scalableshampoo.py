@@ -6,8 +6,6 @@ arXiv 2020. https://arxiv.org/abs/2002.09018 (code: google-research/google-resea
 
 from __future__ import annotations
 
-import torch
-
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import (
     check_betas,
@@ -21,13 +19,12 @@ from pytorch_optimizer.optimizer._shampoo_preconditioner import (
     GRAFTS,
     PRECONDITIONERS,
     factor_sizes,
-    graft_directions,
     identity_factors,
     layout,
     legacy_choice,
     merge_small_dims,
-    precondition_blocks,
-    rescale_to_norms,
+    momentum_step,
+    shampoo_directions,
 )
 from pytorch_optimizer.registry import register_optimizer
 
@@ -146,23 +143,5 @@ class ScalableShampoo(BaseOptimizer):
         return state
 
     def _update(self, group, params, grads, momentum, statistics, preconditioners, graft_statistics=None):
-        beta1 = group['betas'][0]
-        graft, started = group['graft_type'], group['step'] >= group['start_preconditioning_step']
-        directions = graft_directions(group, grads, graft_statistics)
-        shampoo = [precondition_blocks(group, g, s, p, started) for g, s, p in zip(grads, statistics, preconditioners)]
-        if started:
-            directions = shampoo if graft == 'none' else rescale_to_norms(shampoo, directions)
-        if group['weight_decay'] > 0.0:
-            if group['decoupled_weight_decay']:
-                torch._foreach_mul_(params, 1.0 - group['lr'] * group['weight_decay'])
-            else:
-                directions = torch._foreach_add(directions, params, alpha=group['weight_decay'])
-        w = (1.0 - beta1) if group['moving_average_for_momentum'] else 1.0
-        scale = w if group['decoupled_learning_rate'] else w * group['lr']
-        torch._foreach_mul_(momentum, beta1)
-        torch._foreach_add_(momentum, directions, alpha=scale)
-        update = momentum
-        if group['nesterov']:
-            update = torch._foreach_mul(momentum, beta1)
-            torch._foreach_add_(update, directions, alpha=scale)
-        torch._foreach_add_(params, update, alpha=-group['lr'] if group['decoupled_learning_rate'] else -1.0)
+        directions = shampoo_directions(group, grads, statistics, preconditioners, graft_statistics)
+        momentum_step(group, params, momentum, directions)

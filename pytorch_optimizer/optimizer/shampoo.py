@@ -6,9 +6,12 @@ https://arxiv.org/abs/1802.09568
 
 from __future__ import annotations
 
+import functools
+
 import torch
 from torch import Tensor
 
+from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import (
     check_bool,
@@ -19,6 +22,7 @@ from pytorch_optimizer.base.validation import (
     check_range,
 )
 from pytorch_optimizer.optimizer._newton_common import matrix_inverse_root
+from pytorch_optimizer.optimizer._shampoo_preconditioner import Block, inverse_roots, stacked_blocks
 from pytorch_optimizer.registry import register_optimizer
 
 
@@ -32,6 +36,18 @@ def precondition(grad: Tensor, roots: list[Tensor]) -> Tensor:
     for root in roots:
         grad = torch.tensordot(grad, root, dims=([0], [0]))
     return grad
+
+
+def stacked_updates(grads, directions, statistics, preconditioners, refresh: bool) -> list[Tensor]:
+    """:meth:`Shampoo._update`'s loop for a CUDA bucket, same-shaped tensors as stacks (:func:`stacked_blocks`)."""
+    blocks = [
+        Block(g.shape, g, d, list(zip(factor_views(s, list(g.shape)), factor_views(p, list(g.shape)))), 2 * g.dim())
+        for g, d, s, p in zip(grads, directions, statistics, preconditioners)
+        if g.dim()
+    ]
+    roots = functools.partial(inverse_roots, eps=0.0, relative=False)  # Shampoo's: exponent 2k, no ridge
+    done = iter(stacked_blocks(blocks, True, 1.0, 1.0, refresh, roots))
+    return [next(done) if g.dim() else d for g, d in zip(grads, directions)]  # 0-d: a plain gradient step
 
 
 @register_optimizer
@@ -117,13 +133,17 @@ class Shampoo(BaseOptimizer):
             torch._foreach_lerp_(momentum_buffer, grads, 1.0 - group['momentum'])
             directions = momentum_buffer
         refresh = (group['step'] - 1) % group['preconditioning_compute_steps'] == 0
+        if F.cuda_bucket(grads):  # same-shaped tensors as stacks: batched statistics, eigh and preconditioning
+            updates = stacked_updates(grads, directions, statistics, preconditioners, refresh)
+            torch._foreach_add_(params, updates, alpha=-group['lr'])
+            return
         updates = []
         for grad, direction, stat, pre in zip(grads, directions, statistics, preconditioners):
             order = grad.dim()
             stats, roots = factor_views(stat, list(grad.shape)), factor_views(pre, list(grad.shape))
             for i, (s, root) in enumerate(zip(stats, roots)):
                 unfolded = grad.movedim(i, 0).reshape(grad.shape[i], -1)
-                s.addmm_(unfolded, unfolded.T)
+                s.unsqueeze(0).baddbmm_(unfolded[None], unfolded.T[None])  # the stacked path's kernel
                 if refresh:
                     root.copy_(matrix_inverse_root(s, 2 * order, 0.0, relative=False))
             updates.append(precondition(direction, roots))
