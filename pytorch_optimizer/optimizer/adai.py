@@ -13,6 +13,7 @@ import torch
 from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
+from pytorch_optimizer.optimizer._adai_inertia import inertia
 from pytorch_optimizer.registry import register_optimizer
 
 
@@ -101,9 +102,8 @@ class Adai(BaseOptimizer):
             grads[:] = self.into('l2', torch.add, grads, params, alpha=wd)
         # the group sum of the next v from reductions only: the state is updated once the step is known to be finite
         exp_avg_sq, dtype = [s['exp_avg_sq'] for s in states], grads[0].dtype
-        sum_v, sum_g2 = F.ordered_sum(F.nonnegative_sums(exp_avg_sq), dtype), F.ordered_sum(
-            F.dots(grads, grads), dtype
-        )
+        sum_v = F.ordered_sum(F.nonnegative_sums(exp_avg_sq), dtype)
+        sum_g2 = F.ordered_sum(F.dots(grads, grads), dtype)
         mean = (beta2 * sum_v + (1.0 - beta2) * sum_g2) / (bias_correction2 * sum(v.numel() for v in exp_avg_sq))
         finite = torch.isfinite(mean)
         return {
@@ -126,21 +126,7 @@ class Adai(BaseOptimizer):
         torch._foreach_mul_(exp_avg_sq, F.cpu_scalar(beta2, params[0]))
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
         scale = scale.to(params[0].dtype)
-        one, coef = torch.ones_like(scale), -beta0 / scale
-        if params[0].device.type == 'cpu' and d == 1.0:  # per tensor into buffers reused between steps
-            beta1, weight = self.scratch(exp_avg_sq, 'beta1'), self.scratch(exp_avg_sq, 'weight')  # beta1, 1 - beta1
-            for v, b, w in zip(exp_avg_sq, beta1, weight):
-                torch.mul(v, coef, out=b).add_(one).clamp_(0.0, 1.0 - eps)  # one: 0-d (a Python scalar is wrapped)
-                torch.sub(one, b, out=w)
-        else:  # foreach ops: a launch each for the batch
-            beta1 = torch._foreach_mul(exp_avg_sq, coef) if d == 1.0 else torch._foreach_div(exp_avg_sq, scale)
-            if d != 1.0:
-                torch._foreach_pow_(beta1, 1.0 / (3.0 - 2.0 * d))
-                torch._foreach_mul_(beta1, -beta0)
-            torch._foreach_add_(beta1, 1.0)
-            torch._foreach_clamp_min_(beta1, 0.0)
-            torch._foreach_clamp_max_(beta1, 1.0 - eps)
-            weight = torch._foreach_add(torch._foreach_neg(beta1), 1.0)
+        beta1, weight = inertia(self, exp_avg_sq, scale, beta0, d, eps)
         torch._foreach_mul_(beta1_prod, beta1)
         if d == 1.0:  # beta1 m + (1 - beta1) g in one pass
             torch._foreach_lerp_(exp_avg, grads, weight)

@@ -13,12 +13,8 @@ import torch
 from pytorch_optimizer.base.functional import copy_, host_flag, is_dtensor, snapshot, undo_unless_
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_bool, check_non_negative, check_positive, check_range
+from pytorch_optimizer.optimizer._asgd_step_size import advance_step_size, norm_of
 from pytorch_optimizer.registry import register_optimizer
-
-
-def _norm(parts, dtype, device):
-    """The 2-norm of partial 2-norms (0-d tensors of any device and dtype)."""
-    return torch.linalg.vector_norm(torch.stack([v.to(device=device, dtype=dtype) for v in parts]))
 
 
 @register_optimizer
@@ -111,21 +107,8 @@ class ASGD(BaseOptimizer):
             for xs, gs, prev in self._cache_chunks(params, grads, states, self.state_keys):
                 dx_parts += [self._distance(x, y) for x, y in zip(xs, prev['prev_param'])]
                 dg_parts += [self._distance(g, y) for g, y in zip(gs, prev['prev_grad'])]
-        dx, dg = _norm(dx_parts, dtype, params[0].device), _norm(dg_parts, dtype, params[0].device)
-        finite = torch.isfinite(dx) & torch.isfinite(dg)
-        if 'adaptive_lr' not in group:
-            group['adaptive_lr'] = torch.tensor(group['lr'], dtype=dtype, device=dx.device)
-            group['adaptive_theta'] = torch.tensor(group['theta'], dtype=dtype, device=dx.device)
-        else:
-            prev_lr = group['adaptive_lr'].to(device=dx.device, dtype=dtype)
-            prev_theta = group['adaptive_theta'].to(device=dx.device, dtype=dtype)
-            growth = prev_lr * torch.sqrt(1.0 + group['amplifier'] * prev_theta)
-            ratio = torch.where(dg > 0, dx / (group['dampening'] * dg), math.inf)
-            lam = torch.minimum(growth, ratio)
-            lam = torch.where(torch.isinf(lam), prev_lr, lam) + group['eps']
-            finite &= torch.isfinite(lam)
-            group['adaptive_lr'] = torch.where(finite, lam, prev_lr)
-            group['adaptive_theta'] = torch.where(finite, lam / prev_lr, prev_theta)
+        dx, dg = norm_of(dx_parts, dtype, params[0].device), norm_of(dg_parts, dtype, params[0].device)
+        finite = advance_step_size(group, dx, dg, dtype)
         group['last_step_finite'] = finite
         # CPU: the flag is read once on the host (no device to wait for) instead of masking every tensor
         flag = host_flag(finite)

@@ -6,8 +6,6 @@ https://arxiv.org/abs/1904.00962
 
 from __future__ import annotations
 
-import math
-
 import torch
 
 from pytorch_optimizer.base import functional as F
@@ -20,6 +18,7 @@ from pytorch_optimizer.base.validation import (
     check_positive_int,
     check_range,
 )
+from pytorch_optimizer.optimizer._lamb_direction import scaled_direction
 from pytorch_optimizer.registry import register_optimizer
 
 
@@ -111,7 +110,7 @@ class Lamb(BaseOptimizer):
 
     def _update(self, group, params, grads, exp_avg, exp_avg_sq, exp_grad_norm=None, *, clip, ok):
         beta1, beta2 = group['betas']
-        step, wd = group['step'], group['weight_decay']
+        wd = group['weight_decay']
         grads = F.zero_unless(ok, grads)  # the gradients themselves: never written into
         if clip is not None:
             grads = self.into('grads', torch.mul, grads, clip)
@@ -127,25 +126,9 @@ class Lamb(BaseOptimizer):
         torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1.0 - beta2)
 
         # the update is u = c * q, with q built in one scratch buffer and the scalar c folded into the step
-        c = 1.0 if group['adam_debias'] else 1.0 / self.bias_correction(beta1, step)
-        adaptive = True
-        if group['rectify']:
-            r_t, adaptive = F.rectification(beta2, step, group['n_sma_threshold'], group['degenerated_to_sgd'])
-            if r_t == 0.0:
-                return
-            c *= r_t
-        q = self.scratch(params, 'update') if (on_cpu := params[0].device.type == 'cpu') or not adaptive else None
-        if adaptive:  # m / (sqrt(v / bc2) + eps) = sqrt(bc2) * m / (sqrt(v) + eps * sqrt(bc2))
-            bc2_sqrt = math.sqrt(self.bias_correction(beta2, step))
-            eps, c = F.cpu_scalar(group['eps'] * bc2_sqrt, params[0]), c * bc2_sqrt
-            if on_cpu:  # per tensor in one reused buffer, while it is in cache
-                for m, v, d in zip(exp_avg, exp_avg_sq, q):
-                    torch.div(m, torch.sqrt(v, out=d).add_(eps), out=d)
-            else:  # three launches for the whole batch
-                torch._foreach_add_(denom := torch._foreach_sqrt(exp_avg_sq), eps)
-                q = torch._foreach_div(exp_avg, denom)
-        else:
-            F.copy_(q, exp_avg)
+        if (direction := scaled_direction(self, group, params, exp_avg, exp_avg_sq)) is None:
+            return
+        c, q = direction
         if group['weight_decouple'] and wd > 0.0:
             if group['fixed_decay']:
                 torch._foreach_mul_(params, 1.0 - ok.to(params[0].dtype) * wd)

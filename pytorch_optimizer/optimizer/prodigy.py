@@ -13,6 +13,7 @@ import torch
 from pytorch_optimizer.base import functional as F
 from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import check_betas, check_bool, check_lr, check_non_negative, check_range
+from pytorch_optimizer.optimizer._prodigy_estimate import advance_d, group_dot_sum, s_l1_sum
 from pytorch_optimizer.registry import register_optimizer
 
 
@@ -105,15 +106,12 @@ class Prodigy(BaseOptimizer):
         # two passes over batches of whole tensors: the dots <g, theta_0 - theta>, then the sums s and their 1-norms
         beta1, beta2 = group['betas']
         beta3 = math.sqrt(beta2) if group['beta3'] is None else group['beta3']
-        step, wd, d0, every = group['step'], group['weight_decay'], group['d0'], range(len(params))
+        step, wd, d0 = group['step'], group['weight_decay'], group['d0']
         if wd and not group['weight_decouple']:
             grads[:] = self.into('l2', torch.add, grads, params, alpha=wd)
         d, d_max, numerator = F.group_scalars(group, params[0], d=d0, d_max=d0, d_numerator=0.0)
-        batches, dots, l1, cpu = self._batches(group, params), {}, {}, params[0].device.type == 'cpu'
-        for idx in batches:  # temporaries per tensor into reused buffers on CPU, by foreach ops elsewhere
-            g, p0, p = [grads[i] for i in idx], [states[i]['p0'] for i in idx], [params[i] for i in idx]
-            dots.update(zip(idx, F.dots(self.into('work', torch.sub, p0, p), g)))
-        dot_sum = F.ordered_sum([dots[i] for i in every], d.dtype)
+        batches = self._batches(group, params)
+        dot_sum = group_dot_sum(self, batches, params, grads, states, d.dtype)
         # a non-finite gradient makes its dot, so the sum, non-finite: only a non-finite sum needs the full check
         ok = torch.isfinite(dot_sum)
         if F.host_flag(ok) is not True:
@@ -125,17 +123,9 @@ class Prodigy(BaseOptimizer):
         dlr = okf * d * (group['lr'] * scale)
         s_rate = (d / d0) * (okf * d if group['safeguard_warmup'] else dlr)
         s_decay = okf * beta3 + (1.0 - okf)
-        for idx in reversed(batches):  # backwards: the gradients read last are still in cache
-            g, s = [grads[i] for i in idx], [states[i]['s'] for i in idx]
-            torch._foreach_mul_(s, s_decay)
-            torch._foreach_addcmul_(s, g, [s_rate] * len(g))
-            l1.update(zip(idx, F.l1_norms(s, self.scratch(g, 'work') if cpu else None)))
+        l1_sum = s_l1_sum(self, batches, grads, states, s_decay, s_rate, d.dtype)
         numerator_new = beta3 * numerator + (d / d0) * dlr * dot_sum
-        d_hat = group['d_coef'] * numerator_new / F.ordered_sum([l1[i] for i in every], d.dtype)
-        valid = ok & torch.isfinite(d_hat)  # a zero 1-norm gives an infinite or NaN estimate
-        group['d_max'] = d_max_new = torch.where(valid, torch.maximum(d_max, d_hat), d_max)
-        d_new = torch.where(valid & (d == d0), torch.maximum(d, d_hat), d)
-        d_new = group['d'] = torch.where(valid, torch.minimum(d_max_new, d_new * group['growth_rate']), d)
+        d_new = advance_d(group, ok, d, d_max, numerator_new, l1_sum)
         group['d_numerator'] = torch.where(ok, numerator_new, numerator)
         decay = 1.0 - wd * (okf if group['fixed_decay'] else dlr) if wd and group['weight_decouple'] else None
         return {'scalars': (d, dlr, okf * (1.0 - beta1), okf * (1.0 - beta2), d_new * group['eps'], decay)}
