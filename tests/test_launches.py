@@ -45,3 +45,15 @@ def test_weight_decay_adds_no_loop_over_tensors(key):
     coupled = {'weight_decouple': False} if 'weight_decouple' in signature_defaults(OPTIMIZERS.entry(key).cls) else {}
     for options in ({'weight_decay': 0.1, **coupled}, {'weight_decay': 0.1}):
         assert launches(key, tensors=40, **options) <= base + 20, f'{key} with {options}: a loop over the tensors'
+
+
+@pytest.mark.parametrize('key', COUNTED)
+def test_no_host_reads_off_cpu(key):
+    """No ``.item()`` off CPU (a host sync on CUDA). A 0-d tensor passed where a foreach op also takes a Python
+    number (``torch._foreach_add_(xs, t)``) binds as a number through ``.item()``: such calls need ``alpha=`` or
+    a list of tensors."""
+    try:
+        reads = count(key, tensors=40)['_local_scalar_dense']
+    except Exception as error:  # needs a closure or Hessian-vector products
+        pytest.skip(f'not counted: {error!r:.60}')
+    assert reads == 0, f'{key}: {reads} host reads per step'
