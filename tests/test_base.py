@@ -222,3 +222,16 @@ def test_stacked_matches_per_tensor(monkeypatch):
     assert F.stacked(fn, [], []) == []
     for r, e in zip(F.stacked(fn, xs, ys), expected):
         torch.testing.assert_close(r, e, rtol=1e-14, atol=0.0)
+
+
+def test_flatten_cat_and_unflatten_round_trip():
+    from pytorch_optimizer.base import functional as F
+
+    base = torch.arange(24.0)
+    shapes = [base[:6].view(2, 3), base[6:18].view(3, 4).t(), base[18:21]]  # a transposed (non-contiguous) one
+    for tensors in (shapes, [*shapes, torch.tensor(5.0)], [*shapes, torch.empty(0, 3)]):  # + a 0-d, an empty one
+        flat = F.flatten_cat(tensors)
+        assert torch.equal(flat, torch.cat([t.reshape(-1) for t in tensors]))
+        back = F.unflatten(flat, tensors)
+        assert all(b.shape == t.shape and torch.equal(b, t) for b, t in zip(back, tensors))
+        assert all(b.data_ptr() >= flat.data_ptr() for b in back if b.numel())  # views of flat, not copies

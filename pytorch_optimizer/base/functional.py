@@ -337,9 +337,22 @@ def zero_unless(ok: Tensor, grads: list[Tensor]) -> list[Tensor]:
     if flag is not None:
         return list(grads) if flag else [torch.zeros_like(g) for g in grads]
     if cuda_bucket(grads):  # one flat masked copy: two launches instead of one ``where`` per tensor
-        flat = torch.cat([g.reshape(-1) for g in grads]).masked_fill_(~ok, 0.0)
-        return [v.view_as(g) for v, g in zip(flat.split([g.numel() for g in grads]), grads)]
+        return unflatten(flatten_cat(grads).masked_fill_(~ok, 0.0), grads)
     return [torch.where(ok, g, 0.0) for g in grads]
+
+
+def flatten_cat(tensors: list[Tensor]) -> Tensor:
+    """The tensors (one dtype and device) flattened and concatenated into a new 1-d tensor: one
+    ``torch._chunk_cat`` (no per-tensor Python view, ~1-2 us of host time each) where no tensor is 0-d or
+    empty, else ``torch.cat`` of flat views."""
+    if hasattr(torch, '_chunk_cat') and all(t.dim() and t.numel() for t in tensors):
+        return torch._chunk_cat(tensors, 0, 1).view(-1)
+    return torch.cat([t.reshape(-1) for t in tensors])
+
+
+def unflatten(flat: Tensor, like: list[Tensor]) -> list[Tensor]:
+    """Views of the 1-d ``flat`` shaped as the tensors of ``like``, in order (the inverse of :func:`flatten_cat`)."""
+    return [v.view(t.shape) for v, t in zip(flat.split([t.numel() for t in like]), like)]
 
 
 def cuda_bucket(tensors: list[Tensor]) -> bool:
@@ -412,7 +425,7 @@ def snapshot(tensors: list[Tensor]) -> Tensor | list[Tensor]:
     """A copy of ``tensors`` for :func:`undo_unless_`: one flat tensor on a CUDA bucket (one launch, not
     one per tensor), else per-tensor clones (CPU, mixed dtypes, a DTensor, or compiled code, where
     inductor fuses them into the update)."""
-    return torch.cat([t.reshape(-1) for t in tensors]) if cuda_bucket(tensors) else [t.clone() for t in tensors]
+    return flatten_cat(tensors) if cuda_bucket(tensors) else [t.clone() for t in tensors]
 
 
 def undo_unless_(tensors: list[Tensor], before: Tensor | list[Tensor], ok: Tensor) -> None:
@@ -425,8 +438,8 @@ def undo_unless_(tensors: list[Tensor], before: Tensor | list[Tensor], ok: Tenso
     snapshot is selected in one pass and copied back in one launch.
     """
     if isinstance(before, Tensor):
-        torch.where(ok, torch.cat([t.reshape(-1) for t in tensors]), before, out=before)
-        copy_(tensors, [v.view_as(t) for v, t in zip(before.split([t.numel() for t in tensors]), tensors)])
+        torch.where(ok, flatten_cat(tensors), before, out=before)
+        copy_(tensors, unflatten(before, tensors))
         return
     for t, b in zip(tensors, before):
         t.copy_(torch.where(ok, t, b))

@@ -164,10 +164,10 @@ def denominators(group: dict, max_variance_ma: list[Tensor], buffers: list[Tenso
     eps, scale = group['eps'], math.sqrt(bias_correction2)
     softplus = torch.ops.aten.softplus.out if group['use_softplus'] else None
     if F.cuda_bucket(max_variance_ma):
-        flat = torch.cat([v.reshape(-1) for v in max_variance_ma]).sqrt_().div_(scale).add_(eps)
+        flat = F.flatten_cat(max_variance_ma).sqrt_().div_(scale).add_(eps)
         if softplus:
             softplus(flat, group['beta_softplus'], 20.0, out=flat)
-        return [x.view_as(v) for x, v in zip(flat.split([v.numel() for v in max_variance_ma]), max_variance_ma)]
+        return F.unflatten(flat, max_variance_ma)
     if max_variance_ma[0].device.type == 'cpu':
         denom = [torch.sqrt(v, out=b) for v, b in zip(max_variance_ma, buffers)]
     else:
