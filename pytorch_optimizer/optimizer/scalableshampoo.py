@@ -15,6 +15,7 @@ from pytorch_optimizer.base.validation import (
     check_non_negative,
     check_positive_int,
 )
+from pytorch_optimizer.optimizer._shampoo_grafting import momentum_step
 from pytorch_optimizer.optimizer._shampoo_preconditioner import (
     GRAFTS,
     PRECONDITIONERS,
@@ -23,7 +24,6 @@ from pytorch_optimizer.optimizer._shampoo_preconditioner import (
     layout,
     legacy_choice,
     merge_small_dims,
-    momentum_step,
     shampoo_directions,
 )
 from pytorch_optimizer.registry import register_optimizer

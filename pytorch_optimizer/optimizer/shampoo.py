@@ -22,7 +22,7 @@ from pytorch_optimizer.base.validation import (
     check_range,
 )
 from pytorch_optimizer.optimizer._newton_common import matrix_inverse_root
-from pytorch_optimizer.optimizer._shampoo_preconditioner import Block, inverse_roots, stacked_blocks
+from pytorch_optimizer.optimizer._shampoo_stacks import Block, inverse_roots, stacked_blocks
 from pytorch_optimizer.registry import register_optimizer
 
 
