@@ -18,7 +18,8 @@ from pytorch_optimizer.base.optimizer import BaseOptimizer, Params
 from pytorch_optimizer.base.validation import owner_name
 from pytorch_optimizer.optimizer import _newtonsummary_groups as inputs
 from pytorch_optimizer.optimizer._newtonsummary_groups import canonical, partition, trivial, wb
-from pytorch_optimizer.optimizer._newtonsummary_lrs import compute_hg, nesterov_lrs, set_lrs
+from pytorch_optimizer.optimizer._newtonsummary_lrs import compute_hg, set_lrs
+from pytorch_optimizer.optimizer._newtonsummary_solve import nesterov_lrs
 from pytorch_optimizer.registry import register_optimizer
 
 __all__ = ['NewtonSummary', 'canonical', 'compute_hg', 'nesterov_lrs', 'partition', 'trivial', 'wb']
