@@ -215,6 +215,23 @@ def stacked(fn: Callable[..., Tensor], *lists: list[Tensor]) -> list[Tensor]:
     return results
 
 
+def update_stacked_(fn: Callable[..., None], tensors: list[Tensor], *others: list[Tensor]) -> None:
+    """``fn(x, *os)`` in place on stacks of same-shaped ``tensors`` (with the matching entries of ``others``,
+    read only; see :func:`shape_chunks`), written back into ``tensors`` by one :func:`copy_`; a contiguous tensor
+    alone in its stack is updated through a view. ``fn`` must act on trailing dimensions only."""
+    dst, src = [], []
+    for idx in shape_chunks(tensors):
+        view = len(idx) == 1 and tensors[idx[0]].is_contiguous()
+        x, *rest = (
+            xs[idx[0]].unsqueeze(0) if view else torch.stack([xs[i] for i in idx]) for xs in (tensors, *others)
+        )
+        fn(x, *rest)
+        if not view:
+            dst += [tensors[i] for i in idx]
+            src += x.unbind()
+    copy_(dst, src)
+
+
 def shape_chunks(tensors: list[Tensor], per_stack: int | None = None, keys: list | None = None) -> list[list[int]]:
     """Indices of ``tensors`` grouped by shape (or by ``keys``), in chunks of ``per_stack`` tensors (by
     default as many as fit ``STACK_NUMEL`` elements, at least one): the stacks in which same-shaped

@@ -193,10 +193,9 @@ def decay_(group: dict, params: list[Tensor], lr: float, variance_mean: Tensor) 
     elif not F.cuda_bucket(params):
         torch._foreach_mul_(params, [keep - norm_loss * (1.0 - 1.0 / (unit_norm(p) + eps)) for p in params])
     else:
-        dst, src = [], []
-        for idx in F.shape_chunks(params):
-            p = _units(torch.stack([params[i] for i in idx]))
+
+        def decay_units_(stack: Tensor) -> None:
+            p = _units(stack)
             p.mul_(keep - norm_loss * (1.0 - 1.0 / (torch.linalg.vector_norm(p, dim=2, keepdim=True) + eps)))
-            dst += [params[i] for i in idx]
-            src += p.view(len(idx), *params[idx[0]].shape).unbind()
-        F.copy_(dst, src)  # one launch back into the parameters
+
+        F.update_stacked_(decay_units_, params)

@@ -7,6 +7,7 @@ ICML 2021. https://arxiv.org/abs/2102.07227 (official code: https://github.com/j
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import Tensor
@@ -43,23 +44,18 @@ def _stack_norm(s: Tensor) -> Tensor:
     return torch.linalg.vector_norm(s.flatten(2), dim=2).view(s.shape[:2] + (1,) * (s.dim() - 2))
 
 
-def _stacked_step_(params: list[Tensor], grads: list[Tensor], denom: list[Tensor], eps: float, project: bool) -> None:
-    """``p += g / d`` on 2+-d tensors, then (``project``) :func:`_project_`, per stack of same-shaped tensors
-    (off CPU: launches per shape, not per tensor), copied back into the parameters in one launch; a tensor
-    alone in its stack is updated through a view (no copies)."""
-    dst, src = [], []
-    for idx in F.shape_chunks(params):
-        xs = [[x[i] for i in idx] for x in (params, grads, denom)]
-        p, g, d = (x[0].unsqueeze(0) if len(idx) == 1 else torch.stack(x) for x in xs)
+def _stacked_step_(eps: float, project: bool) -> Callable[[Tensor, Tensor, Tensor], None]:
+    """``p += g / d`` on a stack of same-shaped 2+-d tensors, then (``project``) :func:`_project_` (for
+    :func:`F.update_stacked_`: off CPU, launches per shape, not per tensor)."""
+
+    def step_(p: Tensor, g: Tensor, d: Tensor) -> None:
         p.addcdiv_(g, d)
         if project:  # centre each neuron (the trailing dimensions of a row), then rescale it to unit norm
             dims = tuple(range(2, p.dim()))
             p.sub_(p.mean(dim=dims, keepdim=True))
             p.div_(torch.linalg.vector_norm(p, dim=dims, keepdim=True).add_(eps))
-        if len(idx) > 1:
-            dst += [params[i] for i in idx]
-            src += p.unbind()
-    F.copy_(dst, src)
+
+    return step_
 
 
 def _split(xs: list[Tensor]) -> tuple[list[int], list[int]]:
@@ -142,7 +138,8 @@ class Nero(BaseOptimizer):
         if flat:
             torch._foreach_addcdiv_(*([xs[i] for i in flat] for xs in (params, grads, denom)))
         if stacked:  # (n, 1, ...) denominators broadcast over each row: per stack of same-shaped tensors
-            _stacked_step_(*([xs[i] for i in rows] for xs in (params, grads, denom)), eps, group['constraints'])
+            step_ = _stacked_step_(eps, group['constraints'])
+            F.update_stacked_(step_, *([xs[i] for i in rows] for xs in (params, grads, denom)))
             return
         for i in rows:  # or per tensor
             params[i].addcdiv_(grads[i], denom[i])
