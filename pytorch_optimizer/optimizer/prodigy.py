@@ -144,6 +144,6 @@ class Prodigy(BaseOptimizer):
         if decay is not None:
             torch._foreach_mul_(params, decay)
         w = self.into('work', torch.sqrt, exp_avg_sq)  # (on CPU the same buffers, dead again)
-        torch._foreach_add_(w, eps, alpha=1.0)  # (alpha: the 0-d tensor overload; else .item(), a host sync)
+        torch._foreach_add_(w, eps, alpha=1.0)  # alpha= selects the 0-d tensor overload: no host read
         w = self.into('work', torch.div, exp_avg, w)
         torch._foreach_addcmul_(params, w, [dlr] * len(w), value=-1.0)
